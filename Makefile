@@ -1,0 +1,50 @@
+# Lanka CRM: `make run` runs the whole CRM on this machine, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test lint types unit integration e2e infra-test bench synth clean install
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lanka up --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src services tests bench infra
+	$(BIN)/ruff format --check src services tests bench infra
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+test: lint types
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit tests/contracts
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e
+
+infra-test: $(STAMP)
+	$(BIN)/python -m pytest tests/infra
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+synth: $(STAMP)
+	cd infra && ../$(BIN)/python app.py
+
+clean:
+	rm -rf $(VENV) cdk.out chalice.out infra/cdk.out infra/chalice.out build

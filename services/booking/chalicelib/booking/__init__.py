@@ -1,0 +1,1 @@
+"""The booking service: bookable services, staff calendars, bookings and quotes."""

@@ -1,0 +1,1 @@
+"""The clients service: people and companies, their contact points and their history."""

@@ -1,0 +1,1 @@
+"""Business rules of the client base: no boto3, no environment, no HTTP."""

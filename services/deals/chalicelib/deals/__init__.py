@@ -1,0 +1,1 @@
+"""The deals service: pipelines, deals, tasks and the automation that moves them."""

@@ -1,0 +1,1 @@
+"""Business rules of deals: no boto3, no environment, no HTTP."""

@@ -1,0 +1,35 @@
+"""The notifications service API: routes and event handlers only."""
+
+from __future__ import annotations
+
+from chalicelib.notifications.domain import templates
+from chalicelib.notifications.domain.templates import NewTemplate, Template
+from chalicelib.notifications.store import MODELS, TemplateStore
+
+from lanka_platform.api import Call
+from lanka_platform.service import LankaService
+
+service = LankaService("notifications", models=MODELS)
+app = service.app
+inbox = service.inbox
+outbox_sweep = service.outbox_sweep
+
+
+@service.route(
+    "/templates",
+    "POST",
+    body=NewTemplate,
+    response=Template,
+    status=201,
+    roles=("admin", "head"),
+    idempotent=True,
+)
+def add_template(call: Call, body: NewTemplate) -> Template:
+    """Add a message template."""
+    return templates.add_template(call.unit, TemplateStore(call.store), body, call.store.clock())
+
+
+@service.route("/templates/{template_id}", response=Template)
+def get_template(call: Call, template_id: str) -> Template:
+    """One message template."""
+    return templates.get_template(TemplateStore(call.store), template_id)

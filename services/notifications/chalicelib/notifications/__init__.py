@@ -1,0 +1,1 @@
+"""The notifications service: every channel in and out, templates, reminders, mailings."""

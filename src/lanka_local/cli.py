@@ -1,0 +1,60 @@
+"""`lanka`: the command line of the local CRM (`lanka up` is what `make run` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lanka", description="Lanka CRM on this machine")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run the whole CRM until Ctrl-C")
+    up.add_argument("--port", type=int, default=int(os.environ.get("LANKA_PORT", "8000")))
+    up.add_argument("--host", default=os.environ.get("LANKA_HOST", "127.0.0.1"))
+    up.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LANKA_DATA_DIR", "data")))
+    up.add_argument("--emulator-port", type=int, default=int(os.environ.get("LANKA_EMULATOR_PORT", "4566")))
+    up.add_argument("--verbose", action="store_true", help="service logs and metrics on stdout")
+    arguments = parser.parse_args(argv)
+    return _up(arguments)
+
+
+def _up(arguments: argparse.Namespace) -> int:
+    from lanka_local.stack import Config, LocalStack, log
+
+    stack = LocalStack(
+        Config(
+            port=arguments.port,
+            host=arguments.host,
+            data_dir=arguments.data_dir,
+            emulator_port=arguments.emulator_port,
+            verbose=arguments.verbose,
+        )
+    )
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    stack.start()
+    log("")
+    log(f"Lanka CRM is running at {stack.url}  (Ctrl-C stops it; data in {arguments.data_dir}/)")
+    log("Demo users (username / password):")
+    for username, password in stack.passwords.items():
+        log(f"  {username:<11} {password}")
+    print(f"READY {stack.url}", flush=True)
+    stopping.wait()
+    log("Stopping: saving a snapshot of the data ...")
+    stack.stop()
+    log("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,249 @@
+"""Creates every AWS resource of `lanka_platform.resources` in the emulator, idempotently.
+
+The CDK app reads the same definitions (see infra/), and tests/infra compares the two.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lanka_platform import resources
+from lanka_platform.problems import Problem
+from lanka_platform.resources import Stack
+
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    ("admin", "admin", "Адміністратор"),
+    ("head", "head", "Керівник"),
+    ("manager1", "manager", "Менеджер Олена"),
+    ("manager2", "manager", "Менеджер Андрій"),
+    ("measurer", "measurer", "Замірник Іван"),
+    ("designer", "designer", "Дизайнер Марія"),
+    ("production", "production", "Цех"),
+    ("installer", "installer", "Монтажник Петро"),
+)
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    user_pool_id: str
+    user_pool_client_id: str
+    queue_urls: dict[str, str]
+
+
+class Provisioner:
+    def __init__(self, clients: Any, stack: Stack = resources.STACK) -> None:
+        """`clients(name)` returns a boto3 client of the emulator."""
+        self.client = clients
+        self.stack = stack
+
+    def provision(self) -> Provisioned:
+        self._tables()
+        queue_urls = self._queues()
+        self._bus_and_rules()
+        self._buckets()
+        pool_id, client_id = self._user_pool()
+        return Provisioned(pool_id, client_id, queue_urls)
+
+    def _tables(self) -> None:
+        dynamodb = self.client("dynamodb")
+        existing = set(dynamodb.list_tables()["TableNames"])
+        for service in self.stack.services:
+            table = service.table
+            if table.name in existing:
+                continue
+            attributes = {table.partition_key, table.sort_key}
+            for index in table.indexes:
+                attributes |= {index.partition_key, index.sort_key}
+            definition: dict[str, Any] = {
+                "TableName": table.name,
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
+                ],
+                "KeySchema": [
+                    {"AttributeName": table.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": table.sort_key, "KeyType": "RANGE"},
+                ],
+            }
+            if table.indexes:
+                definition["GlobalSecondaryIndexes"] = [
+                    {
+                        "IndexName": index.name,
+                        "KeySchema": [
+                            {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                    for index in table.indexes
+                ]
+            dynamodb.create_table(**definition)
+            dynamodb.update_time_to_live(
+                TableName=table.name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+
+    def _queues(self) -> dict[str, str]:
+        sqs = self.client("sqs")
+        urls = {}
+        for service in self.stack.services:
+            dlq_url = sqs.create_queue(
+                QueueName=service.dead_letter_queue,
+                Attributes={"MessageRetentionPeriod": str(resources.DLQ_RETENTION_SECONDS)},
+            )["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            urls[service.name] = sqs.create_queue(
+                QueueName=service.queue,
+                Attributes={
+                    "VisibilityTimeout": str(resources.VISIBILITY_TIMEOUT_SECONDS),
+                    "RedrivePolicy": json.dumps(
+                        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(resources.MAX_RECEIVE_COUNT)}
+                    ),
+                },
+            )["QueueUrl"]
+        return urls
+
+    def _bus_and_rules(self) -> None:
+        events = self.client("events")
+        sqs = self.client("sqs")
+        try:
+            events.create_event_bus(Name=self.stack.bus)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                raise
+        for service in self.stack.services:
+            events.put_rule(
+                Name=service.rule,
+                EventBusName=self.stack.bus,
+                EventPattern=json.dumps(service.event_pattern()),
+                State="ENABLED",
+            )
+            url = sqs.get_queue_url(QueueName=service.queue)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            events.put_targets(
+                Rule=service.rule, EventBusName=self.stack.bus, Targets=[{"Id": "inbox", "Arn": arn}]
+            )
+
+    def _buckets(self) -> None:
+        s3 = self.client("s3")
+        existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+        for bucket in self.stack.buckets:
+            if bucket.name not in existing:
+                s3.create_bucket(
+                    Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+                )
+
+    def _user_pool(self) -> tuple[str, str]:
+        cognito = self.client("cognito-idp")
+        pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
+        pool_id = next((pool["Id"] for pool in pools if pool["Name"] == self.stack.user_pool), None)
+        if pool_id is None:
+            pool_id = cognito.create_user_pool(
+                PoolName=self.stack.user_pool,
+                AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+                UsernameAttributes=[],
+                Policies={
+                    "PasswordPolicy": {
+                        "MinimumLength": 12,
+                        "RequireUppercase": True,
+                        "RequireLowercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": False,
+                    }
+                },
+            )["UserPool"]["Id"]
+        app_clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+        client_id = next(
+            (item["ClientId"] for item in app_clients if item["ClientName"] == self.stack.user_pool_client),
+            None,
+        )
+        if client_id is None:
+            client_id = cognito.create_user_pool_client(
+                UserPoolId=pool_id,
+                ClientName=self.stack.user_pool_client,
+                GenerateSecret=False,
+                ExplicitAuthFlows=[
+                    "ALLOW_USER_PASSWORD_AUTH",
+                    "ALLOW_USER_SRP_AUTH",
+                    "ALLOW_REFRESH_TOKEN_AUTH",
+                ],
+            )["UserPoolClient"]["ClientId"]
+        groups = {group["GroupName"] for group in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
+        for group in self.stack.groups:
+            if group not in groups:
+                cognito.create_group(UserPoolId=pool_id, GroupName=group)
+        return pool_id, client_id
+
+
+def ensure_demo_users(cognito: Any, pool_id: str, known: dict[str, str]) -> dict[str, str]:
+    """Create the demo staff (one per role) with strong random passwords; returns them all."""
+    passwords = dict(known)
+    for username, group, full_name in DEMO_USERS:
+        try:
+            cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+            if username in passwords:
+                continue
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "UserNotFoundException":
+                raise
+            cognito.admin_create_user(
+                UserPoolId=pool_id,
+                Username=username,
+                UserAttributes=[
+                    {"Name": "name", "Value": full_name},
+                    {"Name": "email", "Value": f"{username}@demo.lanka.local"},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+                MessageAction="SUPPRESS",
+            )
+            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+        password = new_password()
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+        )
+        passwords[username] = password
+    return passwords
+
+
+def new_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(16))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+        ):
+            return candidate
+
+
+def sign_in(cognito: Any, client_id: str, username: str, password: str) -> dict[str, Any]:
+    """Tokens of a staff user (USER_PASSWORD_AUTH), or a 401 problem."""
+    try:
+        result = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )["AuthenticationResult"]
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException"):
+            raise Problem.unauthorized("Wrong username or password.") from error
+        raise
+    return {
+        "id_token": result["IdToken"],
+        "access_token": result["AccessToken"],
+        "refresh_token": result.get("RefreshToken"),
+        "expires_in": result["ExpiresIn"],
+        "token_type": "Bearer",
+    }

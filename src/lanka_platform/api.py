@@ -1,0 +1,413 @@
+"""Routes declared with pydantic models: parsing, authorization, problems and OpenAPI.
+
+`Api.route` wraps Chalice's `app.route`. The view gets its input already parsed into the
+models it declared and returns a model; the same declarations generate the service's
+OpenAPI 3.1 document, so the spec can never disagree with the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalice.app import Request, Response
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from pynamodb.exceptions import DoesNotExist
+
+from lanka_platform import observability
+from lanka_platform.auth import Principal, principal_from_request_context
+from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
+from lanka_platform.storage import IdempotencyRecord, Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from lanka_platform.service import LankaService
+
+JSON = "application/json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
+_PATH_PARAM = re.compile(r"{(\w+)}")
+# Every content type reaches the view, so that a wrong one is answered as a problem.
+_ANY_CONTENT = ["*/*"]
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    view: Callable[..., Any]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    roles: frozenset[str] | None
+    public: bool
+    summary: str
+    tags: tuple[str, ...]
+    idempotent: bool
+    problems: tuple[int, ...]
+
+    @property
+    def operation_id(self) -> str:
+        return self.view.__name__
+
+
+@dataclass
+class Call:
+    """What a view receives besides its parsed input."""
+
+    service: LankaService
+    request: Request
+    principal: Principal | None
+    path_params: dict[str, str]
+    _unit: UnitOfWork | None = field(default=None)
+
+    @property
+    def store(self) -> Store:
+        return self.service.store
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:
+            raise Problem.unauthorized()
+        return self.principal
+
+    @property
+    def unit(self) -> UnitOfWork:
+        """The writes of this request, committed in one transaction when the view returns."""
+        if self._unit is None:
+            self._unit = self.store.unit_of_work()
+        return self._unit
+
+
+class Api:
+    def __init__(self, service: LankaService) -> None:
+        self.service = service
+        self.specs: list[RouteSpec] = []
+
+    def route(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        roles: Iterable[str] | None = None,
+        public: bool = False,
+        summary: str = "",
+        tags: Iterable[str] = (),
+        idempotent: bool = False,
+        problems: Iterable[int] = (),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(view: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(
+                path=path,
+                method=method.upper(),
+                view=view,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                roles=frozenset(roles) if roles is not None else None,
+                public=public,
+                summary=summary or (view.__doc__ or "").strip().split("\n")[0],
+                tags=tuple(tags) or (self.service.name,),
+                idempotent=idempotent,
+                problems=tuple(problems),
+            )
+            self.specs.append(spec)
+
+            def chalice_view(**path_params: str) -> Response:
+                return self._invoke(spec, path_params)
+
+            chalice_view.__name__ = view.__name__
+            self.service.app.route(
+                path,
+                methods=[spec.method],
+                authorizer=None if public else self.service.authorizer,
+                content_types=_ANY_CONTENT,
+                name=view.__name__,
+            )(chalice_view)
+            return view
+
+        return register
+
+    def _invoke(self, spec: RouteSpec, path_params: dict[str, str]) -> Response:
+        request = self.service.app.current_request
+        assert request is not None
+        try:
+            return self._respond(spec, request, path_params)
+        except Problem as problem:
+            return problem_response(problem, request.path)
+
+    def _respond(self, spec: RouteSpec, request: Request, path_params: dict[str, str]) -> Response:
+        principal = None if spec.public else principal_from_request_context(request.context)
+        if principal is not None and spec.roles is not None:
+            principal.require(*spec.roles)
+        observability.set_actor(principal.user_id if principal else None)
+        kwargs: dict[str, Any] = {}
+        if spec.body is not None:
+            kwargs["body"] = self._parse_body(spec.body, request)
+        if spec.query is not None:
+            kwargs["query"] = _parse(spec.query, dict(request.query_params or {}), "query")
+        call = Call(self.service, request, principal, path_params)
+        claim = self._idempotency_claim(spec, call, request)
+        if isinstance(claim, Response):
+            return claim
+        result = spec.view(call, **path_params, **kwargs)
+        status, body = _dump(spec, result)
+        if call._unit is not None:
+            if claim is not None:
+                call.unit.put(
+                    claim.record(self.service, status, body), condition=claim.condition(self.service)
+                )
+            call.unit.commit()
+            self.service.relay(call.unit.events)
+        return json_response(body, status)
+
+    def _parse_body(self, model: type[BaseModel], request: Request) -> BaseModel:
+        raw = _raw_body(request)
+        limit = self.service.settings.max_body_bytes
+        if len(raw) > limit:
+            raise Problem.too_large(limit)
+        content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
+        if content_type != JSON and not content_type.endswith("+json"):
+            raise Problem.unsupported_media_type()
+        try:
+            return model.model_validate_json(raw or b"null")
+        except ValidationError as error:
+            raise Problem.from_validation_error(error) from error
+
+    def _idempotency_claim(
+        self, spec: RouteSpec, call: Call, request: Request
+    ) -> IdempotencyClaim | Response | None:
+        key = request.headers.get(IDEMPOTENCY_HEADER.lower())
+        if not spec.idempotent or key is None:
+            return None
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise Problem.bad_request(
+                "Idempotency-Key must be 8 to 128 letters, digits or -_:.", field=IDEMPOTENCY_HEADER
+            )
+        claim = IdempotencyClaim(
+            pk=f"IDEMPOTENCY#{call.user.user_id}#{key}",
+            request_hash=hashlib.sha256(
+                f"{spec.method} {request.path}\n".encode() + _raw_body(request)
+            ).hexdigest(),
+        )
+        model = self.service.store.model(IdempotencyRecord)
+        try:
+            previous = model.get(claim.pk, "IDEMPOTENCY")
+        except DoesNotExist:
+            return claim
+        if previous.request_hash != claim.request_hash:
+            raise Problem(
+                422,
+                "Idempotency key reused",
+                "This Idempotency-Key was already used with a different request.",
+                kind="idempotency-key-reused",
+            )
+        replay = json_response(json.loads(previous.body), int(previous.status))
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    pk: str
+    request_hash: str
+
+    def record(self, service: LankaService, status: int, body: Any) -> IdempotencyRecord:
+        store = service.store
+        model = store.model(IdempotencyRecord)
+        return model(
+            pk=self.pk,
+            sk="IDEMPOTENCY",
+            request_hash=self.request_hash,
+            status=status,
+            body=json.dumps(body, ensure_ascii=False),
+            expires_at=store.clock() + timedelta(hours=store.settings.idempotency_ttl_hours),
+        )
+
+    def condition(self, service: LankaService) -> Any:
+        model = service.store.model(IdempotencyRecord)
+        return model.pk.does_not_exist()
+
+
+def _raw_body(request: Request) -> bytes:
+    raw = request.raw_body or b""
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def _parse(model: type[BaseModel], data: Any, location: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise Problem.from_validation_error(error, location=location) from error
+
+
+def _dump(spec: RouteSpec, result: Any) -> tuple[int, Any]:
+    if result is None:
+        return (204 if spec.status == 200 else spec.status), None
+    if isinstance(result, BaseModel):
+        return spec.status, result.model_dump(mode="json", by_alias=True)
+    return spec.status, result
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    all_headers: dict[str, str | list[str]] = {
+        "Content-Type": JSON,
+        observability.CORRELATION_HEADER: observability.correlation_id(),
+    }
+    all_headers.update(headers or {})
+    payload = "" if body is None else json.dumps(body, ensure_ascii=False)
+    return Response(body=payload, status_code=status, headers=all_headers)
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": PROBLEM_CONTENT_TYPE,
+        observability.CORRELATION_HEADER: observability.correlation_id(),
+        **problem.headers,
+    }
+    return Response(body=problem.to_json(instance), status_code=problem.status, headers=headers)
+
+
+# ---------------------------------------------------------------------------- OpenAPI 3.1
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                    "in": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_PROBLEM_TITLES = {
+    400: "Malformed request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Not JSON",
+    422: "Invalid fields",
+}
+
+
+def openapi_document(service: LankaService, specs: list[RouteSpec], version: str = "0.1.0") -> dict[str, Any]:
+    models: list[tuple[type[BaseModel], Any]] = []
+    for spec in specs:
+        if spec.body is not None:
+            models.append((spec.body, "validation"))
+        if spec.response is not None:
+            models.append((spec.response, "serialization"))
+    keyed, definitions = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+    schemas["Problem"] = _PROBLEM_SCHEMA
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        operation: dict[str, Any] = {
+            "operationId": spec.operation_id,
+            "summary": spec.summary,
+            "tags": list(spec.tags),
+            "parameters": _parameters(spec),
+            "responses": _responses(spec, keyed),
+        }
+        if spec.public:
+            operation["security"] = []
+        if spec.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {JSON: {"schema": keyed[(spec.body, "validation")]}},
+            }
+        paths.setdefault(spec.path, {})[spec.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"Lanka {service.name} API", "version": version},
+        "servers": [{"url": f"/api/{service.name}"}],
+        "security": [{"staff": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "staff": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "Cognito ID token of a staff user",
+                }
+            },
+        },
+    }
+
+
+def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PATH_PARAM.findall(spec.path)
+    ]
+    if spec.query is not None:
+        query_schema = spec.query.model_json_schema()
+        required = set(query_schema.get("required", []))
+        for name, schema in query_schema.get("properties", {}).items():
+            parameters.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+    if spec.idempotent:
+        parameters.append(
+            {
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Retry-safe create: the same key returns the first answer",
+                "schema": {"type": "string", "minLength": 8, "maxLength": 128},
+            }
+        )
+    return parameters
+
+
+def _responses(spec: RouteSpec, keyed: dict[Any, Any]) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    if spec.response is not None:
+        responses[str(spec.status)] = {
+            "description": "OK",
+            "content": {JSON: {"schema": keyed[(spec.response, "serialization")]}},
+        }
+    else:
+        responses[str(spec.status if spec.status != 200 else 204)] = {"description": "Done"}
+    statuses = set(spec.problems)
+    if not spec.public:
+        statuses |= {401, 403}
+    if spec.body is not None:
+        statuses |= {400, 413, 415, 422}
+    if spec.query is not None:
+        statuses.add(422)
+    if _PATH_PARAM.search(spec.path):
+        statuses.add(404)
+    for status in sorted(statuses):
+        responses[str(status)] = {
+            "description": _PROBLEM_TITLES.get(status, "Problem"),
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return responses

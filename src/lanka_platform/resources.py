@@ -1,0 +1,147 @@
+"""The AWS resources Lanka runs on, declared once: read by the CDK app and by the local stack.
+
+Nothing here talks to AWS. `infra/` turns these definitions into CloudFormation and
+`lanka_local.provision` turns them into API calls against the emulator; a test compares the
+two so that local and cloud cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PREFIX = "lanka"
+EVENT_BUS = f"{PREFIX}-events"
+USER_POOL = f"{PREFIX}-staff"
+USER_POOL_CLIENT = f"{PREFIX}-staff-app"
+STAFF_GROUPS: tuple[str, ...] = (
+    "admin",
+    "head",
+    "manager",
+    "measurer",
+    "designer",
+    "production",
+    "installer",
+)
+# How many times SQS hands a message to a consumer before it moves to the dead-letter queue.
+MAX_RECEIVE_COUNT = 5
+# Long enough for a Lambda batch (timeout 60 s) to finish before the message reappears.
+VISIBILITY_TIMEOUT_SECONDS = 90
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+# An alarm fires as soon as anything lands in a dead-letter queue.
+DLQ_ALARM_THRESHOLD = 1
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index, projecting all attributes."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A service's own DynamoDB table: string pk/sk, on-demand, TTL on `expires_at`."""
+
+    name: str
+    partition_key: str = "pk"
+    sort_key: str = "sk"
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str = "expires_at"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """One Chalice app: its table, its inbox queue and the events that reach it.
+
+    A service also receives the events it publishes itself: seeing its own event come back
+    through the bus is how its outbox learns that the event was delivered (see outbox.py).
+    """
+
+    name: str
+    publishes: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+    indexes: tuple[Index, ...] = (Index("gsi1", "gsi1pk", "gsi1sk"),)
+    buckets: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return f"{PREFIX}.{self.name}"
+
+    @property
+    def table(self) -> Table:
+        return Table(name=f"{PREFIX}-{self.name}", indexes=self.indexes)
+
+    @property
+    def queue(self) -> str:
+        return f"{PREFIX}-{self.name}-inbox"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{PREFIX}-{self.name}-inbox-dlq"
+
+    @property
+    def rule(self) -> str:
+        return f"{PREFIX}-{self.name}-inbox"
+
+    @property
+    def inbox_detail_types(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.consumes) | set(self.publishes)))
+
+    def event_pattern(self) -> dict[str, list[str]]:
+        """The bus rule that routes events to this service's queue."""
+        return {
+            "source": sorted(s.source for s in SERVICES),
+            "detail-type": list(self.inbox_detail_types),
+        }
+
+
+BUCKETS: tuple[Bucket, ...] = (
+    Bucket(f"{PREFIX}-documents", "generated documents (invoices, quotes) and uploads"),
+    Bucket(f"{PREFIX}-exports", "audited client exports, short-lived"),
+    Bucket(f"{PREFIX}-web", "the staff web app and the public widgets"),
+)
+
+SERVICES: tuple[Service, ...] = (
+    Service(
+        name="clients",
+        publishes=("ClientCreated",),
+    ),
+    Service(
+        name="deals",
+        consumes=("ClientCreated",),
+        buckets=(f"{PREFIX}-documents",),
+    ),
+    Service(name="booking"),
+    Service(name="notifications"),
+)
+
+
+def service(name: str) -> Service:
+    for candidate in SERVICES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Everything one Lanka deployment consists of."""
+
+    bus: str = EVENT_BUS
+    services: tuple[Service, ...] = SERVICES
+    buckets: tuple[Bucket, ...] = BUCKETS
+    user_pool: str = USER_POOL
+    user_pool_client: str = USER_POOL_CLIENT
+    groups: tuple[str, ...] = STAFF_GROUPS
+    tags: dict[str, str] = field(default_factory=lambda: {"app": "lanka"})
+
+
+STACK = Stack()

@@ -1,0 +1,164 @@
+"""A Lanka service: a Chalice app with the platform's parts attached, the same in all four.
+
+Each `services/<name>/app.py` creates one `LankaService` and declares its routes and event
+handlers on it. The service brings `/health`, `/openapi.json`, the observability middleware,
+the inbox consumer (`on_sqs_message` on the service's queue) and the outbox sweep (a
+schedule), and it builds settings, the table binding and AWS clients lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
+from typing import Any, TypeVar
+
+from chalice.app import Chalice, CognitoUserPoolAuthorizer, ConvertToMiddleware, Rate, Request, Response
+
+from lanka_platform import observability, publisher, resources
+from lanka_platform.api import Api, Call, json_response, openapi_document, problem_response
+from lanka_platform.consumer import Consumer, Handler
+from lanka_platform.events import Contract
+from lanka_platform.problems import Problem
+from lanka_platform.settings import Settings
+from lanka_platform.storage import Store, TableModel
+
+C = TypeVar("C", bound=Contract)
+
+# Chalice needs the pool ARN when routes are declared; the CDK app overrides it in the
+# template with the real pool's ARN, and the local gateway verifies tokens itself.
+_POOL_ARN = os.environ.get(
+    "LANKA_USER_POOL_ARN", "arn:aws:cognito-idp:eu-central-1:000000000000:userpool/eu-central-1_local"
+)
+_CORRELATION = re.compile(r"^[A-Za-z0-9\-_.:]{1,64}$")
+
+
+class LankaService:
+    def __init__(self, name: str, models: Iterable[type[TableModel]] = ()) -> None:
+        self.name = name
+        self.definition = resources.service(name)
+        self.app = Chalice(app_name=f"{resources.PREFIX}-{name}")
+        self.authorizer = CognitoUserPoolAuthorizer(
+            "staff", provider_arns=[_POOL_ARN], header="Authorization"
+        )
+        self.api = Api(self)
+        self._models = tuple(models)
+        self._handlers: dict[str, Handler] = {}
+        self._bus: publisher.EventBus | None = None
+        self._attach_observability()
+        self._declare_platform_routes()
+        self._declare_inbox()
+
+    # ------------------------------------------------------------------ lazily built parts
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings(service=self.name)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings, self._models)
+
+    @property
+    def bus(self) -> publisher.EventBus:
+        if self._bus is None:
+            self._bus = publisher.EventBridgeBus(self.settings)
+        return self._bus
+
+    def use(self, *, bus: publisher.EventBus | None = None, store: Store | None = None) -> None:
+        """Swap a port for a fake (tests) or forget cached parts so they are rebuilt."""
+        self._bus = bus
+        self.__dict__.pop("settings", None)
+        self.__dict__.pop("store", None)
+        if store is not None:
+            self.__dict__["store"] = store
+
+    def relay(self, envelopes: Sequence[Any]) -> None:
+        publisher.relay(self.bus, envelopes, self.name)
+
+    # ------------------------------------------------------------------ declarations
+
+    def route(
+        self, path: str, method: str = "GET", **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api.route(path, method, **options)
+
+    def handles(self, contract: type[C]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        """Register the handler of one event contract, applied once per event id."""
+        if contract.detail_type not in self.definition.consumes:
+            raise ValueError(f"{self.name} does not consume {contract.detail_type}: add it to resources.py")
+
+        def register(handler: Callable[..., None]) -> Callable[..., None]:
+            self._handlers[contract.detail_type] = handler
+            return handler
+
+        return register
+
+    @property
+    def handled_detail_types(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    def consumer(self) -> Consumer:
+        return Consumer(self.name, lambda: self.store, self._handlers, lambda: self.bus)
+
+    def _declare_platform_routes(self) -> None:
+        @self.api.route("/health", public=True, tags=["platform"])
+        def health(call: Call) -> dict[str, str]:
+            """Liveness of the service."""
+            return {"status": "ok", "service": self.name}
+
+        @self.app.route("/openapi.json", methods=["GET"], content_types=["*/*"])
+        def openapi() -> Response:
+            return json_response(openapi_document(self, self.api.specs))
+
+    def _declare_inbox(self) -> None:
+        # Lambda finds these as `app.inbox` and `app.outbox_sweep`: each app.py re-exports them.
+        def inbox(event: Any) -> dict[str, list[dict[str, str]]]:
+            return self.consumer().handle_batch(event.to_dict())
+
+        def outbox_sweep(event: Any) -> dict[str, int]:
+            return {"republished": publisher.sweep(self.store, self.bus)}
+
+        self.inbox = self.app.on_sqs_message(queue=self.definition.queue, batch_size=10, name="inbox")(inbox)
+        self.outbox_sweep = self.app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_sweep")(outbox_sweep)
+
+    def _attach_observability(self) -> None:
+        log = observability.logger(self.name)
+        self.app.register_middleware(ConvertToMiddleware(log.inject_lambda_context(clear_state=True)))
+        self.app.register_middleware(
+            ConvertToMiddleware(observability.metrics(self.name).log_metrics(raise_on_empty_metrics=False))
+        )
+        if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"):
+            self.app.register_middleware(
+                ConvertToMiddleware(observability.tracer(self.name).capture_lambda_handler)
+            )
+
+        @self.app.middleware("http")
+        def correlate(request: Request, get_response: Callable[[Request], Response]) -> Response:
+            incoming = request.headers.get(observability.CORRELATION_HEADER.lower(), "")
+            correlation = incoming if _CORRELATION.match(incoming) else None
+            with observability.correlated(self.name, correlation):
+                log.append_keys(method=request.method, path=request.context.get("resourcePath"))
+                try:
+                    response = get_response(request)
+                except Problem as problem:
+                    response = problem_response(problem, request.path)
+                finally:
+                    log.remove_keys(["method", "path"])
+                response = _as_problem(response, request.path)
+                response.headers.setdefault(observability.CORRELATION_HEADER, observability.correlation_id())
+                if response.status_code >= 500:
+                    log.error("Request failed", extra={"status": response.status_code})
+                return response
+
+
+def _as_problem(response: Response, path: str) -> Response:
+    """Chalice's own errors (415, 500 ...) as problem+json, like everything else."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    status = response.status_code
+    title = "Internal error" if status >= 500 else str(body.get("Code"))
+    detail = "Something went wrong on our side." if status >= 500 else str(body.get("Message", ""))
+    return problem_response(Problem(status, title, detail), path)

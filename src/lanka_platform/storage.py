@@ -1,0 +1,257 @@
+"""Storage conventions: one table per service, PynamoDB models bound at run time, and the
+unit of work that writes a state change, its events and its bookkeeping in one transaction.
+
+Every service's table has string `pk`/`sk`, a `gsi1` index on `gsi1pk`/`gsi1sk` and a TTL
+attribute `expires_at` (see `resources`). Models are plain PynamoDB models whose `Meta`
+gets its table, region and endpoint from the service's settings when the service binds
+them, so that four services can share one process locally without sharing a table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from lanka_platform.clock import Clock, to_iso, utc_now
+from lanka_platform.problems import Problem
+from lanka_platform.settings import Settings
+
+OUTBOX_PK = "OUTBOX"
+MAX_TRANSACTION_ITEMS = 100
+
+M = TypeVar("M", bound=Model)
+
+
+class TableModel(Model):
+    """Base of every item model: the table's keys. Subclasses add their attributes."""
+
+    class Meta:
+        table_name = "unbound"
+        region = "eu-central-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class OutboxEntry(TableModel):
+    """An event written with the state change that caused it, kept until it comes back."""
+
+    source = UnicodeAttribute()
+    detail_type = UnicodeAttribute()
+    detail = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    last_attempt_at = UnicodeAttribute(null=True)
+
+
+class ProcessedEvent(TableModel):
+    """Marks an event this service has already applied: redeliveries have no effect."""
+
+    detail_type = UnicodeAttribute()
+    processed_at = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+class IdempotencyRecord(TableModel):
+    """The answer to a create request made with an Idempotency-Key, for safe retries."""
+
+    request_hash = UnicodeAttribute()
+    status = NumberAttribute()
+    body = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+SHARED_MODELS: tuple[type[TableModel], ...] = (OutboxEntry, ProcessedEvent, IdempotencyRecord)
+
+
+class Store:
+    """A service's table: its bound models and the connection transactions go through."""
+
+    def __init__(
+        self, settings: Settings, models: Iterable[type[TableModel]], clock: Clock = utc_now
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._classes: dict[type[TableModel], type[TableModel]] = {}
+        for model in (*SHARED_MODELS, *models):
+            self._classes[model] = _bound_copy(model, settings)
+        self._connection: Connection | None = None
+
+    def model(self, model: type[M]) -> type[M]:
+        """The class of `model` bound to this service's table."""
+        bound = self._classes[model]  # type: ignore[index]
+        return bound  # type: ignore[return-value]
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(region=self.settings.region, host=self.settings.aws_endpoint_url)
+        return self._connection
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+
+def _bound_copy(model: type[TableModel], settings: Settings) -> type[TableModel]:
+    meta = type(
+        "Meta",
+        (),
+        {
+            "table_name": settings.table_name,
+            "region": settings.region,
+            "host": settings.aws_endpoint_url,
+            "max_retry_attempts": 3,
+        },
+    )
+    return type(model.__name__, (model,), {"Meta": meta, "__module__": model.__module__})
+
+
+class ConditionFailed(Exception):
+    """A conditional write inside a unit of work did not hold."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(tag)
+        self.tag = tag
+
+
+OnConflict = Callable[[], Exception] | None
+
+
+@dataclass
+class _Operation:
+    kind: str  # condition_check | delete | put | update
+    apply: Callable[[TransactWrite], None]
+    tag: str
+    on_conflict: OnConflict
+
+
+@dataclass
+class UnitOfWork:
+    """Writes gathered during one request or event, committed in one TransactWriteItems.
+
+    The framework (the API layer or the event consumer) commits it after the domain function
+    returns, adding the outbox entries, the processed-event marker or the idempotency record
+    to the same transaction, so nothing is ever half-written.
+    """
+
+    store: Store
+    _operations: list[_Operation] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+    def put(
+        self,
+        item: Model,
+        condition: Condition | None = None,
+        *,
+        tag: str = "",
+        on_conflict: OnConflict = None,
+    ) -> None:
+        self._add("put", lambda tx: tx.save(item, condition=condition), tag, on_conflict)
+
+    def update(
+        self,
+        item: Model,
+        actions: list[Action],
+        condition: Condition | None = None,
+        *,
+        tag: str = "",
+        on_conflict: OnConflict = None,
+    ) -> None:
+        self._add(
+            "update", lambda tx: tx.update(item, actions=actions, condition=condition), tag, on_conflict
+        )
+
+    def delete(
+        self,
+        item: Model,
+        condition: Condition | None = None,
+        *,
+        tag: str = "",
+        on_conflict: OnConflict = None,
+    ) -> None:
+        self._add("delete", lambda tx: tx.delete(item, condition=condition), tag, on_conflict)
+
+    def check(
+        self,
+        model: type[Model],
+        pk: str,
+        sk: str,
+        condition: Condition,
+        *,
+        tag: str = "",
+        on_conflict: OnConflict = None,
+    ) -> None:
+        self._add(
+            "condition_check",
+            lambda tx: tx.condition_check(model, pk, sk, condition=condition),
+            tag,
+            on_conflict,
+        )
+
+    def emit(self, event: Any) -> None:
+        """Publish `event` (an Envelope) once this unit of work commits."""
+        self.events.append(event)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self._operations and not self.events
+
+    def commit(self) -> None:
+        """One TransactWriteItems with every write and an outbox entry per event."""
+        for envelope in self.events:
+            self._add_outbox_entry(envelope)
+        if not self._operations:
+            return
+        if len(self._operations) > MAX_TRANSACTION_ITEMS:
+            raise Problem(413, "Too many changes", "One request may change at most 100 items.")
+        ordered = sorted(self._operations, key=lambda op: _ORDER[op.kind])
+        try:
+            with TransactWrite(connection=self.store.connection) as transaction:
+                for operation in ordered:
+                    operation.apply(transaction)
+        except TransactWriteError as error:
+            raise self._conflict(error, ordered) from error
+
+    def _add(
+        self, kind: str, apply: Callable[[TransactWrite], None], tag: str, on_conflict: OnConflict
+    ) -> None:
+        self._operations.append(_Operation(kind, apply, tag, on_conflict))
+
+    def _add_outbox_entry(self, envelope: Any) -> None:
+        entry = self.store.model(OutboxEntry)(
+            pk=OUTBOX_PK,
+            sk=envelope.metadata.event_id,
+            source=envelope.source,
+            detail_type=envelope.detail_type,
+            detail=envelope.detail_json(),
+            created_at=to_iso(self.store.clock()),
+        )
+        self.put(entry, tag="outbox")
+
+    @staticmethod
+    def _conflict(error: TransactWriteError, ordered: list[_Operation]) -> Exception:
+        if error.cause_response_code != "TransactionCanceledException":
+            return error
+        for operation, reason in zip(ordered, error.cancellation_reasons, strict=False):
+            if reason is not None and reason.code == "ConditionalCheckFailed":
+                if operation.on_conflict is not None:
+                    return operation.on_conflict()
+                return ConditionFailed(operation.tag)
+        return error
+
+
+_ORDER = {"condition_check": 0, "delete": 1, "put": 2, "update": 3}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
