@@ -147,7 +147,7 @@ def _proxy_event(
 ) -> dict[str, Any]:
     headers = {key.lower(): value for key, value in request.headers.items()}
     multi_headers: dict[str, list[str]] = {}
-    for key, value in request.headers.items(multi=True):
+    for key, value in request.headers.items():
         multi_headers.setdefault(key.lower(), []).append(value)
     query = request.args
     request_id = str(uuid.uuid4())

@@ -120,6 +120,8 @@ class Provisioner:
             if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
                 raise
         for service in self.stack.services:
+            if not service.has_inbox_rule:
+                continue
             events.put_rule(
                 Name=service.rule,
                 EventBusName=self.stack.bus,

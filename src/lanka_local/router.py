@@ -144,7 +144,7 @@ _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 def period_seconds(expression: Any) -> float:
     """Seconds between runs of a Chalice schedule (rates; cron is not run locally)."""
     if isinstance(expression, Rate):
-        return float(expression.value * _UNIT_SECONDS[expression.unit.rstrip("s")])
+        return float(expression.value * _UNIT_SECONDS[expression.unit.lower().rstrip("s")])
     match = _RATE.match(str(expression))
     if match is None:
         raise ValueError(f"only rate() schedules run locally, not {expression!r}")

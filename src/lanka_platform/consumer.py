@@ -112,7 +112,6 @@ class Consumer:
 
     def _apply_once(self, store: Store, handler: Handler, detail_type: str, envelope: Envelope[Any]) -> str:
         unit = store.unit_of_work()
-        handler(envelope, unit)
         now = store.clock()
         marker_model = store.model(ProcessedEvent)
         marker = marker_model(
@@ -122,7 +121,10 @@ class Consumer:
             processed_at=to_iso(now),
             expires_at=now + timedelta(days=store.settings.dedup_ttl_days),
         )
+        # The marker goes first: when a redelivered event also fails the handler's own
+        # guard, the transaction reports it as the duplicate it is.
         unit.put(marker, condition=marker_model.pk.does_not_exist(), tag=_MARKER_TAG)
+        handler(envelope, unit)
         try:
             unit.commit()
         except ConditionFailed as failed:

@@ -95,6 +95,11 @@ class Service:
     def inbox_detail_types(self) -> tuple[str, ...]:
         return tuple(sorted(set(self.consumes) | set(self.publishes)))
 
+    @property
+    def has_inbox_rule(self) -> bool:
+        """A service that neither consumes nor publishes events has no rule (yet)."""
+        return bool(self.inbox_detail_types)
+
     def event_pattern(self) -> dict[str, list[str]]:
         """The bus rule that routes events to this service's queue."""
         return {

@@ -18,6 +18,7 @@ from chalice.app import Chalice, CognitoUserPoolAuthorizer, ConvertToMiddleware,
 
 from lanka_platform import observability, publisher, resources
 from lanka_platform.api import Api, Call, json_response, openapi_document, problem_response
+from lanka_platform.clock import Clock
 from lanka_platform.consumer import Consumer, Handler
 from lanka_platform.events import Contract
 from lanka_platform.problems import Problem
@@ -66,13 +67,14 @@ class LankaService:
             self._bus = publisher.EventBridgeBus(self.settings)
         return self._bus
 
-    def use(self, *, bus: publisher.EventBus | None = None, store: Store | None = None) -> None:
-        """Swap a port for a fake (tests) or forget cached parts so they are rebuilt."""
+    def use(self, *, bus: publisher.EventBus | None = None, clock: Clock | None = None) -> None:
+        """Rebuild the cached parts (new settings, table binding, clients), with the given
+        bus or clock instead of the real ones: tests use it to change the world around."""
         self._bus = bus
         self.__dict__.pop("settings", None)
         self.__dict__.pop("store", None)
-        if store is not None:
-            self.__dict__["store"] = store
+        if clock is not None:
+            self.__dict__["store"] = Store(self.settings, self._models, clock=clock)
 
     def relay(self, envelopes: Sequence[Any]) -> None:
         publisher.relay(self.bus, envelopes, self.name)

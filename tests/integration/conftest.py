@@ -1,0 +1,110 @@
+"""A whole Lanka in one process on moto: provisioned resources, the four apps behind the
+local gateway, real EventBridge -> SQS delivery, and staff users with real Cognito tokens."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import moto
+import pytest
+from moto import mock_aws
+from werkzeug.test import Client
+
+from lanka_platform import aws
+
+
+@dataclass
+class World:
+    """What a test needs to act as users do and to look at the outcome."""
+
+    http: Client
+    services: dict[str, Any]
+    router: Any
+    cognito: Any
+    pool_id: str
+    client_id: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, username: str, role: str) -> str:
+        if username not in self.tokens:
+            self.cognito.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=username,
+                UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+                MessageAction="SUPPRESS",
+            )
+            self.cognito.admin_set_user_password(
+                UserPoolId=self.pool_id, Username=username, Password="Secret-Pass-123", Permanent=True
+            )
+            self.cognito.admin_add_user_to_group(UserPoolId=self.pool_id, Username=username, GroupName=role)
+            result = self.cognito.initiate_auth(
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": "Secret-Pass-123"},
+            )
+            self.tokens[username] = result["AuthenticationResult"]["IdToken"]
+        return self.tokens[username]
+
+    def headers(self, username: str = "olena", role: str = "manager", **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username, role)}", **extra}
+
+    def user_id(self, username: str) -> str:
+        user = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
+        return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+
+    def items(self, service: str) -> list[dict[str, Any]]:
+        """Everything in a service's table (a Scan: fine in a test, never in a service)."""
+        table = boto3.resource("dynamodb").Table(f"lanka-{service}")
+        return table.scan()["Items"]
+
+
+def moto_jwks(url: str) -> dict[str, Any]:
+    """The keys moto signs Cognito tokens with: what its JWKS endpoint serves."""
+    path = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-public.json.gz"
+    document: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    return document
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with mock_aws():
+        from lanka_local import provision, services
+        from lanka_local.gateway import Gateway
+        from lanka_local.router import EventRouter
+        from lanka_platform.auth import TokenVerifier, cognito_issuer
+
+        aws.forget_clients()
+        provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
+        monkeypatch.setenv("LANKA_USER_POOL_ID", provisioned.user_pool_id)
+        monkeypatch.setenv("LANKA_USER_POOL_CLIENT_ID", provisioned.user_pool_client_id)
+        loaded = services.load_all()
+        for item in loaded.values():
+            item.service.use()
+        verifier = TokenVerifier(
+            issuer=cognito_issuer("eu-central-1", provisioned.user_pool_id),
+            audience=provisioned.user_pool_client_id,
+            fetch=moto_jwks,
+        )
+        cognito = boto3.client("cognito-idp")
+        gateway = Gateway(
+            loaded,
+            verifier,
+            authenticate=lambda user, password: provision.sign_in(
+                cognito, provisioned.user_pool_client_id, user, password
+            ),
+        )
+        yield World(
+            http=Client(gateway),
+            services={name: item.service for name, item in loaded.items()},
+            router=EventRouter(loaded, boto3.client("sqs"), wait_seconds=0),
+            cognito=cognito,
+            pool_id=provisioned.user_pool_id,
+            client_id=provisioned.user_pool_client_id,
+        )
+        aws.forget_clients()
