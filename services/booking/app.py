@@ -5,9 +5,10 @@ from __future__ import annotations
 from chalicelib.booking.domain import catalog
 from chalicelib.booking.domain.catalog import NewOffering, Offering, OfferingPage
 from chalicelib.booking.store import MODELS, OfferingCatalog
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from lanka_platform.api import Call
+from lanka_platform.schema import Schema
 from lanka_platform.service import LankaService
 
 service = LankaService("booking", models=MODELS)
@@ -16,7 +17,7 @@ inbox = service.inbox
 outbox_sweep = service.outbox_sweep
 
 
-class PageQuery(BaseModel):
+class PageQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=50, ge=1, le=200)

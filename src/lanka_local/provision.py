@@ -5,10 +5,12 @@ The CDK app reads the same definitions (see infra/), and tests/infra compares th
 
 from __future__ import annotations
 
+import gzip
 import json
 import secrets
 import string
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -249,3 +251,15 @@ def sign_in(cognito: Any, client_id: str, username: str, password: str) -> dict[
         "expires_in": result["ExpiresIn"],
         "token_type": "Bearer",
     }
+
+
+def moto_jwks(url: str = "") -> dict[str, Any]:
+    """The keys the emulator signs Cognito tokens with: what its JWKS endpoint serves.
+
+    For in-process use under `mock_aws`, where there is no HTTP endpoint to fetch from.
+    """
+    import moto
+
+    path = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-public.json.gz"
+    document: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    return document

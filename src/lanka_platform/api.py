@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform import observability
@@ -318,6 +317,8 @@ _PROBLEM_TITLES = {
 
 
 def openapi_document(service: LankaService, specs: list[RouteSpec], version: str = "0.1.0") -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema
+
     models: list[tuple[type[BaseModel], Any]] = []
     for spec in specs:
         if spec.body is not None:

@@ -13,11 +13,12 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from lanka_platform.problems import Problem
+
+if TYPE_CHECKING:
+    pass
 
 ADMIN = "admin"
 HEAD = "head"
@@ -111,6 +112,8 @@ class TokenVerifier:
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, or 401 when it is not a valid ID token of this pool."""
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
             key = self._key(str(header.get("kid", "")))
@@ -134,10 +137,14 @@ class TokenVerifier:
         if stale or kid not in self._keys:
             self._load()
         if kid not in self._keys:
+            import jwt
+
             raise jwt.InvalidKeyError("unknown signing key")
         return self._keys[kid]
 
     def _load(self) -> None:
+        import jwt
+
         document = self._fetch(self.jwks_url)
         self._keys = {
             jwk["kid"]: jwt.PyJWK.from_dict(jwk).key for jwk in document.get("keys", []) if "kid" in jwk

@@ -11,14 +11,15 @@ import json
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from lanka_platform import observability
 from lanka_platform.clock import utc_now
 from lanka_platform.ids import new_id
+from lanka_platform.schema import Schema
 
 
-class Contract(BaseModel):
+class Contract(Schema):
     """The data of one kind of event. Subclasses set `detail_type`, `source`, `version`."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -31,7 +32,7 @@ class Contract(BaseModel):
 C = TypeVar("C", bound=Contract)
 
 
-class Metadata(BaseModel):
+class Metadata(Schema):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     event_id: str
@@ -44,7 +45,7 @@ class Metadata(BaseModel):
     )
 
 
-class Envelope(BaseModel, Generic[C]):
+class Envelope(Schema, Generic[C]):
     model_config = ConfigDict(frozen=True)
 
     metadata: Metadata

@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from lanka_platform.schema import Schema
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
-class Money(BaseModel):
+class Money(Schema):
     """An amount such as 1 250,50 грн is `Money(amount=125050, currency="UAH")`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

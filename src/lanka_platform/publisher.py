@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import UpdateError
@@ -22,8 +22,10 @@ from pynamodb.exceptions import UpdateError
 from lanka_platform import aws, observability
 from lanka_platform.clock import to_iso
 from lanka_platform.ids import lowest_id_at
-from lanka_platform.settings import Settings
 from lanka_platform.storage import OUTBOX_PK, OutboxEntry, Store
+
+if TYPE_CHECKING:
+    from lanka_platform.settings import Settings
 
 PUT_EVENTS_BATCH = 10
 

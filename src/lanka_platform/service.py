@@ -12,18 +12,20 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, ConvertToMiddleware, Rate, Request, Response
 
 from lanka_platform import observability, publisher, resources
 from lanka_platform.api import Api, Call, json_response, openapi_document, problem_response
 from lanka_platform.clock import Clock
-from lanka_platform.consumer import Consumer, Handler
 from lanka_platform.events import Contract
 from lanka_platform.problems import Problem
-from lanka_platform.settings import Settings
 from lanka_platform.storage import Store, TableModel
+
+if TYPE_CHECKING:
+    from lanka_platform.consumer import Consumer, Handler
+    from lanka_platform.settings import Settings
 
 C = TypeVar("C", bound=Contract)
 
@@ -55,6 +57,9 @@ class LankaService:
 
     @cached_property
     def settings(self) -> Settings:
+        # pydantic-settings is imported on first use, not at cold start.
+        from lanka_platform.settings import Settings
+
         return Settings(service=self.name)
 
     @cached_property
@@ -102,6 +107,8 @@ class LankaService:
         return frozenset(self._handlers)
 
     def consumer(self) -> Consumer:
+        from lanka_platform.consumer import Consumer
+
         return Consumer(self.name, lambda: self.store, self._handlers, lambda: self.bus)
 
     def _declare_platform_routes(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -24,7 +24,9 @@ from pynamodb.transactions import TransactWrite
 
 from lanka_platform.clock import Clock, to_iso, utc_now
 from lanka_platform.problems import Problem
-from lanka_platform.settings import Settings
+
+if TYPE_CHECKING:
+    from lanka_platform.settings import Settings
 
 OUTBOX_PK = "OUTBOX"
 MAX_TRANSACTION_ITEMS = 100

@@ -3,15 +3,11 @@ local gateway, real EventBridge -> SQS delivery, and staff users with real Cogni
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
-import moto
 import pytest
 from moto import mock_aws
 from werkzeug.test import Client
@@ -64,18 +60,12 @@ class World:
         return table.scan()["Items"]
 
 
-def moto_jwks(url: str) -> dict[str, Any]:
-    """The keys moto signs Cognito tokens with: what its JWKS endpoint serves."""
-    path = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-public.json.gz"
-    document: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
-    return document
-
-
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with mock_aws():
         from lanka_local import provision, services
         from lanka_local.gateway import Gateway
+        from lanka_local.provision import moto_jwks
         from lanka_local.router import EventRouter
         from lanka_platform.auth import TokenVerifier, cognito_issuer
 

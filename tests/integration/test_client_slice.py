@@ -80,7 +80,9 @@ def test_a_redelivered_event_has_one_effect(world):
     client_id = create(world).get_json()["id"]
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName="lanka-deals-inbox")["QueueUrl"]
-    body = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0)["Messages"][0]["Body"]
+    body = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=0)["Messages"][0][
+        "Body"
+    ]
     sqs.send_message(QueueUrl=url, MessageBody=body)  # SQS at-least-once: the same event twice
     consumer = world.services["deals"].consumer()
     # when

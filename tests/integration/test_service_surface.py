@@ -53,7 +53,9 @@ def test_bookable_services_are_listed_a_page_at_a_time(world):
         assert created.status_code == 201
     # when
     first = world.http.get("/api/booking/services?limit=2", headers=head).get_json()
-    rest = world.http.get(f"/api/booking/services?limit=2&cursor={first['next_cursor']}", headers=head).get_json()
+    rest = world.http.get(
+        f"/api/booking/services?limit=2&cursor={first['next_cursor']}", headers=head
+    ).get_json()
     # then
     names = [item["name"] for item in first["items"] + rest["items"]]
     assert sorted(names) == sorted(["Замір", "Консультація", "Монтаж"])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "clients"))
 
-from chalicelib.clients.domain.contacts import InvalidContact, normalize_email, normalize_phone  # noqa: E402
+from chalicelib.clients.domain.contacts import InvalidContact, normalize_email, normalize_phone
 
 
 @pytest.mark.parametrize(

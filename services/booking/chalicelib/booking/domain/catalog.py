@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from lanka_platform.ids import new_id
 from lanka_platform.money import Money
 from lanka_platform.problems import Problem
+from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
 
 
-class NewOffering(BaseModel):
+class NewOffering(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=120, examples=["Замір"])
@@ -27,7 +28,7 @@ class Offering(NewOffering):
     created_at: datetime
 
 
-class OfferingPage(BaseModel):
+class OfferingPage(Schema):
     items: list[Offering]
     next_cursor: str | None = None
 

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Literal
 
 from chalicelib.clients.domain.contacts import InvalidContact, normalize_email, normalize_phone
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from lanka_platform.schema import Schema
 
 ClientKind = Literal["person", "company"]
 
 
-class NewClient(BaseModel):
+class NewClient(Schema):
     """A client as a manager enters it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -46,7 +48,7 @@ class NewClient(BaseModel):
             raise ValueError(str(error)) from error
 
 
-class Client(BaseModel):
+class Client(Schema):
     id: str
     name: str
     kind: ClientKind

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from lanka_platform.problems import Problem
+from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
 
 
-class ClientCard(BaseModel):
+class ClientCard(Schema):
     client_id: str
     name: str
     owner_id: str | None

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
+from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
 
 Channel = Literal["email", "sms", "telegram", "viber"]
 Locale = Literal["uk", "en"]
 
 
-class NewTemplate(BaseModel):
+class NewTemplate(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=120, examples=["Підтвердження заміру"])

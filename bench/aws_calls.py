@@ -1,0 +1,117 @@
+"""AWS API calls per request, counted by a botocore event hook on every client in use."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from werkzeug.test import Client
+
+from lanka_platform import aws
+
+_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_REGION": "eu-central-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+}
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self._hooked: set[int] = set()
+
+    def hook(self, client: Any) -> None:
+        if id(client) not in self._hooked:
+            client.meta.events.register("before-call", self._count)
+            self._hooked.add(id(client))
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    @contextmanager
+    def measuring(self) -> Iterator[Counter[str]]:
+        self.calls.clear()
+        seen: Counter[str] = Counter()
+        yield seen
+        seen.update(self.calls)
+
+
+def _clients_of(service: Any) -> list[Any]:
+    store = service.store
+    found = [store.connection.client]
+    for model in store._classes.values():
+        found.append(model._get_connection().connection.client)
+    settings = service.settings
+    found.append(aws.client("events", settings.region, settings.aws_endpoint_url))
+    return found
+
+
+def measure() -> dict[str, int]:
+    os.environ.update(_ENVIRONMENT)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    with mock_aws():
+        from lanka_local import provision, services
+        from lanka_local.gateway import Gateway
+        from lanka_local.provision import moto_jwks
+        from lanka_platform.auth import TokenVerifier, cognito_issuer
+
+        provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
+        cognito = boto3.client("cognito-idp")
+        cognito.admin_create_user(UserPoolId=provisioned.user_pool_id, Username="m", MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(
+            UserPoolId=provisioned.user_pool_id, Username="m", Password="Bench-Pass-1234", Permanent=True
+        )
+        cognito.admin_add_user_to_group(
+            UserPoolId=provisioned.user_pool_id, Username="m", GroupName="manager"
+        )
+        token = cognito.initiate_auth(
+            ClientId=provisioned.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "m", "PASSWORD": "Bench-Pass-1234"},
+        )["AuthenticationResult"]["IdToken"]
+        loaded = services.load_all()
+        for item in loaded.values():
+            item.service.use()
+        verifier = TokenVerifier(
+            cognito_issuer("eu-central-1", provisioned.user_pool_id),
+            provisioned.user_pool_client_id,
+            fetch=moto_jwks,
+        )
+        http = Client(Gateway(loaded, verifier))
+        headers = {"Authorization": f"Bearer {token}"}
+        clients_service = loaded["clients"].service
+        # warm up: every client exists after one round trip
+        warm = http.post(
+            "/api/clients/clients", json={"name": "Warm", "phone": "0671112233"}, headers=headers
+        )
+        http.get(f"/api/clients/clients/{warm.get_json()['id']}", headers=headers)
+        counter = CallCounter()
+        for client in _clients_of(clients_service):
+            counter.hook(client)
+        with counter.measuring() as create_calls:
+            created = http.post(
+                "/api/clients/clients", json={"name": "Олена", "phone": "0501234567"}, headers=headers
+            )
+        assert created.status_code == 201, created.get_data()
+        with counter.measuring() as get_calls:
+            read = http.get(f"/api/clients/clients/{created.get_json()['id']}", headers=headers)
+        assert read.status_code == 200
+    aws.forget_clients()
+    return {
+        "aws_calls.create_client": sum(create_calls.values()),
+        "aws_calls.create_client.TransactWriteItems": create_calls["dynamodb.TransactWriteItems"],
+        "aws_calls.create_client.PutEvents": create_calls["events.PutEvents"],
+        "aws_calls.get_client": sum(get_calls.values()),
+        "aws_calls.get_client.GetItem": get_calls["dynamodb.GetItem"],
+    }
