@@ -41,7 +41,7 @@ infra-test: $(STAMP)
 	$(BIN)/python -m pytest tests/infra
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 synth: $(STAMP)
 	cd infra && ../$(BIN)/python app.py

@@ -1,0 +1,117 @@
+"""The local stack as a user runs it: `lanka up` in a subprocess, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+LANKA = Path(sys.executable).parent / "lanka"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[str]
+    url: str
+    data_dir: Path
+    log: Path
+
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def sign_in(self, username: str) -> str:
+        passwords = json.loads((self.data_dir / "demo-users.json").read_text())
+        status, tokens = self.request("POST", "/api/auth/login", {"username": username, "password": passwords[username]})
+        assert status == 200, tokens
+        return str(tokens["id_token"])
+
+
+class StackRunner:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.emulator_port = free_port()
+        self.running: RunningStack | None = None
+        self.starts = 0
+
+    def start(self, timeout: float = 120.0) -> RunningStack:
+        self.starts += 1
+        log = self.data_dir.parent / f"lanka-{self.starts}.log"
+        process = subprocess.Popen(
+            [
+                str(LANKA),
+                "up",
+                "--port",
+                str(self.port),
+                "--emulator-port",
+                str(self.emulator_port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log.open("w"),
+            text=True,
+            start_new_session=True,
+            env={key: value for key, value in os.environ.items() if not key.startswith("AWS_")},
+        )
+        deadline = time.monotonic() + timeout
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if line.startswith("READY "):
+                self.running = RunningStack(process, line.split()[1], self.data_dir, log)
+                return self.running
+            if not line and process.poll() is not None:
+                break
+        process.kill()
+        raise AssertionError(f"lanka up did not start:\n{log.read_text()[-4000:]}")
+
+    def kill_hard(self) -> None:
+        assert self.running is not None
+        os.killpg(self.running.process.pid, signal.SIGKILL)
+        self.running.process.wait(timeout=30)
+        self.running = None
+
+    def stop(self) -> int:
+        assert self.running is not None
+        self.running.process.send_signal(signal.SIGINT)
+        code = self.running.process.wait(timeout=60)
+        self.running = None
+        return code
+
+
+@pytest.fixture
+def stack_runner(tmp_path: Path) -> Iterator[StackRunner]:
+    runner = StackRunner(tmp_path / "data")
+    yield runner
+    if runner.running is not None:
+        runner.kill_hard()
