@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint types unit integration e2e infra-test bench synth clean install
+.PHONY: run test lint types unit integration e2e infra-test bench synth clean install layer
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,10 @@ synth: $(STAMP)
 
 clean:
 	rm -rf $(VENV) cdk.out chalice.out infra/cdk.out infra/chalice.out build
+
+# The third-party dependencies of every Lambda, as one layer for the CDK app (infra/README.md).
+layer: $(STAMP)
+	rm -rf build/layer && mkdir -p build
+	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > build/requirements-lambda.txt
+	$(BIN)/pip install --quiet --platform manylinux2014_x86_64 --implementation cp --python-version 3.11 \
+		--only-binary=:all: --target build/layer/python -r build/requirements-lambda.txt

@@ -1,60 +1,11 @@
-"""Synthesizes the CDK app once per session, offline, into a temporary directory.
-
-The app runs in a subprocess, as the cdk CLI runs it (context in CDK_CONTEXT_JSON, output
-directory in CDK_OUTDIR): Chalice imports each service's app.py while packaging it, and none
-of that should leak into the test process.
-"""
+"""Synthesizes the CDK app once per session, offline, into a temporary directory."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-INFRA_DIR = REPO_ROOT / "infra"
-STACK_NAME = "LankaTest"
-SYNTH_TIMEOUT_SECONDS = 600
-
-
-@dataclass(frozen=True)
-class Synthesis:
-    outdir: Path
-
-    @property
-    def template_path(self) -> Path:
-        return self.outdir / f"{STACK_NAME}.template.json"
-
-    def template(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.template_path.read_text())
-        return loaded
-
-
-def synthesize(outdir: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run infra/app.py with nothing from the caller's AWS setup, so no real account is reachable."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
-    environment |= {
-        "CDK_CONTEXT_JSON": json.dumps(context),
-        "CDK_OUTDIR": str(outdir),
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        # Node 20 works for synthesis; the banner about its end of life is noise here.
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-    }
-    return subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=INFRA_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=SYNTH_TIMEOUT_SECONDS,
-        check=False,
-    )
+from synthesized_stack import STACK_NAME, Synthesis, SynthesizedStack, synthesize
 
 
 @pytest.fixture(scope="session")
@@ -77,5 +28,5 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory, layer_dir: Path) -> Synt
 
 
 @pytest.fixture(scope="session")
-def template_json(synthesis: Synthesis) -> dict[str, Any]:
-    return synthesis.template()
+def stack(synthesis: Synthesis) -> SynthesizedStack:
+    return SynthesizedStack(synthesis.template())
