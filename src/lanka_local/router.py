@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Rate, ScheduledEventConfig, SQSEventConfig
 
 from lanka_local.lambda_context import LambdaContext
@@ -116,7 +115,7 @@ class EventRouter:
         while not stop.is_set():
             try:
                 self.deliver(service)
-            except (ClientError, BotoCoreError) as error:
+            except Exception as error:  # noqa: BLE001 - as the Lambda runtime: a failed invocation is reported, delivery goes on
                 on_error(service, error)
                 stop.wait(1.0)
 
@@ -212,5 +211,5 @@ class Scheduler:
         while not stop.wait(job.period / self.speedup):
             try:
                 job.run_once()
-            except (ClientError, BotoCoreError) as error:
+            except Exception as error:  # noqa: BLE001 - as EventBridge Scheduler: the next run comes anyway
                 on_error(f"{job.service.name}.{job.name}", error)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 from pynamodb.exceptions import PynamoDBException
 
@@ -24,12 +25,24 @@ from lanka_platform import observability, publisher
 from lanka_platform.clock import to_iso
 from lanka_platform.contracts import registry
 from lanka_platform.events import Contract, Envelope, parse_detail
+from lanka_platform.problems import Problem
 from lanka_platform.storage import ConditionFailed, ProcessedEvent, Store, UnitOfWork
 
 Handler = Callable[[Envelope[Any], UnitOfWork], None]
 _MARKER_TAG = "processed-event"
 # Tag a handler's conditional write with this prefix when its failing means "already newer".
 STALE = "stale:"
+
+
+# What a handler may fail with; the record is retried and, in the end, dead-lettered.
+_HANDLING_FAILURES = (
+    PynamoDBException,
+    ConditionFailed,
+    Problem,
+    ValidationError,
+    BotoCoreError,
+    ClientError,
+)
 
 
 class PoisonMessage(Exception):
@@ -85,7 +98,14 @@ class Consumer:
             log.append_keys(event_id=metadata.event_id, detail_type=detail_type)
             try:
                 status = self._apply(detail_type, source, envelope)
-            except (PynamoDBException, ConditionFailed) as error:
+            except (
+                PynamoDBException,
+                ConditionFailed,
+                Problem,
+                ValidationError,
+                BotoCoreError,
+                ClientError,
+            ) as error:
                 log.exception("Event handling failed", extra={"error": type(error).__name__})
                 status = "failed"
             finally:
