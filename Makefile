@@ -47,11 +47,11 @@ synth: $(STAMP)
 	cd infra && ../$(BIN)/python app.py
 
 clean:
-	rm -rf $(VENV) cdk.out chalice.out infra/cdk.out infra/chalice.out build
+	rm -rf $(VENV) cdk.out chalice.out infra/cdk.out infra/chalice.out infra/build build
 
 # The third-party dependencies of every Lambda, as one layer for the CDK app (infra/README.md).
 layer: $(STAMP)
 	rm -rf build/layer && mkdir -p build
-	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > build/requirements-lambda.txt
+	$(BIN)/python -c "import tomllib; print('\n'.join(d for d in tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'] if not d.startswith('chalice')))" > build/requirements-lambda.txt
 	$(BIN)/pip install --quiet --platform manylinux2014_x86_64 --implementation cp --python-version 3.11 \
 		--only-binary=:all: --target build/layer/python -r build/requirements-lambda.txt

@@ -1,0 +1,1 @@
+"""The Lanka CDK app: the stack built from lanka_platform.resources."""

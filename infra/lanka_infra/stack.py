@@ -1,0 +1,161 @@
+"""The Lanka stack: one company's whole CRM, built from `lanka_platform.resources.STACK`."""
+
+from __future__ import annotations
+
+import sys
+
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from lanka_infra import staging
+from lanka_infra.config import SynthConfig
+from lanka_infra.service import DeployedService, SharedResources
+from lanka_platform import resources
+
+# What resources.Bucket cannot say yet (TODO(resources): `versioned` and `expire_after_days`
+# fields). Checked against the declared buckets so that a renamed bucket cannot silently lose them.
+VERSIONED_BUCKETS = frozenset({f"{resources.PREFIX}-documents"})
+EXPIRING_BUCKETS = {f"{resources.PREFIX}-exports": 7}
+# Noncurrent versions of documents are kept this long after being overwritten or deleted.
+NONCURRENT_VERSION_DAYS = 90
+
+
+class LankaStack(Stack):
+    """The bus, buckets, staff pool, layer and cursor secret, then one DeployedService per service."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: SynthConfig,
+        spec: resources.Stack = resources.STACK,
+    ) -> None:
+        super().__init__(scope, construct_id, description="Lanka CRM: the four services and what they share")
+        for key, value in spec.tags.items():
+            Tags.of(self).add(key, value)
+        unknown = (VERSIONED_BUCKETS | EXPIRING_BUCKETS.keys()) - {bucket.name for bucket in spec.buckets}
+        if unknown:
+            raise ValueError(f"settings for buckets that resources.py does not declare: {sorted(unknown)}")
+        staging.clear_packages(config.build_dir)
+        bus = events.EventBus(self, "Bus", event_bus_name=spec.bus)
+        user_pool, client = self._staff(spec)
+        shared = SharedResources(
+            bus=bus,
+            buckets={bucket.name: self._bucket(bucket) for bucket in spec.buckets},
+            user_pool=user_pool,
+            user_pool_client=client,
+            layer=self._dependencies_layer(config),
+            cursor_secret=secretsmanager.Secret(
+                self,
+                "CursorSecret",
+                description="Signs the pagination cursors of every Lanka API (LANKA_CURSOR_SECRET)",
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    exclude_punctuation=True, password_length=48
+                ),
+            ),
+        )
+        self.services = [
+            DeployedService(
+                self,
+                service.name.title(),
+                service=service,
+                shared=shared,
+                source_dir=config.services_dir / service.name,
+                build_dir=config.build_dir,
+            )
+            for service in spec.services
+        ]
+        for service in self.services:
+            if service.api_url is not None:
+                CfnOutput(self, f"{service.node.id}ApiUrl", value=service.api_url)
+        CfnOutput(self, "UserPoolId", value=user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=client.user_pool_client_id)
+        CfnOutput(self, "EventBusName", value=bus.event_bus_name)
+
+    def _staff(self, spec: resources.Stack) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+        """Staff accounts: created by an admin (no self sign-up), signed in by username or e-mail."""
+        pool = cognito.UserPool(
+            self,
+            "StaffPool",
+            user_pool_name=spec.user_pool,
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            sign_in_case_sensitive=False,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Lite has everything Lanka uses (passwords, groups); no advanced security.
+            feature_plan=cognito.FeaturePlan.LITE,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        client = pool.add_client(
+            "StaffApp",
+            user_pool_client_name=spec.user_pool_client,
+            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
+            generate_secret=False,
+            # The staff app signs in through the API, not the hosted UI.
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+        )
+        for precedence, group in enumerate(spec.groups):
+            # STAFF_GROUPS is ordered by rank: a user in several groups gets the first one's role.
+            cognito.CfnUserPoolGroup(
+                self,
+                f"Group{group.title()}",
+                group_name=group,
+                user_pool_id=pool.user_pool_id,
+                precedence=precedence,
+            )
+        return pool, client
+
+    def _bucket(self, bucket: resources.Bucket) -> s3.Bucket:
+        versioned = bucket.name in VERSIONED_BUCKETS
+        lifecycle_rules = []
+        if versioned:
+            lifecycle_rules.append(
+                s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))
+            )
+        if bucket.name in EXPIRING_BUCKETS:
+            lifecycle_rules.append(s3.LifecycleRule(expiration=Duration.days(EXPIRING_BUCKETS[bucket.name])))
+        return s3.Bucket(
+            self,
+            f"{bucket.name.removeprefix(resources.PREFIX + '-').title()}Bucket",
+            # Bucket names are global across AWS: the account and region keep them unique.
+            bucket_name=f"{bucket.name}-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=versioned,
+            lifecycle_rules=lifecycle_rules or None,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _dependencies_layer(self, config: SynthConfig) -> lambda_.LayerVersion:
+        # Chalice picks the Lambda runtime from the interpreter that packages the apps.
+        runtime = lambda_.Runtime(f"python{sys.version_info.major}.{sys.version_info.minor}")
+        return lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            code=lambda_.Code.from_asset(str(config.layer_dir)),
+            compatible_runtimes=[runtime],
+            compatible_architectures=[lambda_.Architecture.X86_64],
+            description="Third-party packages of every Lanka service (make layer)",
+        )
