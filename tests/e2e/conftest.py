@@ -50,7 +50,9 @@ class RunningStack:
 
     def sign_in(self, username: str) -> str:
         passwords = json.loads((self.data_dir / "demo-users.json").read_text())
-        status, tokens = self.request("POST", "/api/auth/login", {"username": username, "password": passwords[username]})
+        status, tokens = self.request(
+            "POST", "/api/auth/login", {"username": username, "password": passwords[username]}
+        )
         assert status == 200, tokens
         return str(tokens["id_token"])
 
