@@ -16,6 +16,8 @@ import boto3
 from botocore.config import Config
 
 from lanka_local.emulator import REGION, Emulator
+from lanka_local.provision import create_table_request
+from lanka_platform import resources
 
 TABLE = "lanka-clients"
 WRITERS = 16
@@ -95,24 +97,7 @@ def _client(endpoint_url: str) -> Any:
 
 
 def _create_clients_table(endpoint_url: str) -> None:
-    _client(endpoint_url).create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    _client(endpoint_url).create_table(**create_table_request(resources.service("clients").table))
 
 
 def _write_clients(endpoint_url: str, n_clients: int) -> None:

@@ -59,33 +59,7 @@ class Provisioner:
             table = service.table
             if table.name in existing:
                 continue
-            attributes = {table.partition_key, table.sort_key}
-            for index in table.indexes:
-                attributes |= {index.partition_key, index.sort_key}
-            definition: dict[str, Any] = {
-                "TableName": table.name,
-                "BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": [
-                    {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
-                ],
-                "KeySchema": [
-                    {"AttributeName": table.partition_key, "KeyType": "HASH"},
-                    {"AttributeName": table.sort_key, "KeyType": "RANGE"},
-                ],
-            }
-            if table.indexes:
-                definition["GlobalSecondaryIndexes"] = [
-                    {
-                        "IndexName": index.name,
-                        "KeySchema": [
-                            {"AttributeName": index.partition_key, "KeyType": "HASH"},
-                            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
-                        ],
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                    for index in table.indexes
-                ]
-            dynamodb.create_table(**definition)
+            dynamodb.create_table(**create_table_request(table))
             dynamodb.update_time_to_live(
                 TableName=table.name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
@@ -187,6 +161,37 @@ class Provisioner:
             if group not in groups:
                 cognito.create_group(UserPoolId=pool_id, GroupName=group)
         return pool_id, client_id
+
+
+def create_table_request(table: resources.Table) -> dict[str, Any]:
+    """The CreateTable call for a table declared in `resources` (string keys, on demand)."""
+    attributes = {table.partition_key, table.sort_key}
+    for index in table.indexes:
+        attributes |= {index.partition_key, index.sort_key}
+    request: dict[str, Any] = {
+        "TableName": table.name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
+        ],
+        "KeySchema": [
+            {"AttributeName": table.partition_key, "KeyType": "HASH"},
+            {"AttributeName": table.sort_key, "KeyType": "RANGE"},
+        ],
+    }
+    if table.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in table.indexes
+        ]
+    return request
 
 
 def ensure_demo_users(cognito: Any, pool_id: str, known: dict[str, str]) -> dict[str, str]:

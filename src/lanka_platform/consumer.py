@@ -98,14 +98,7 @@ class Consumer:
             log.append_keys(event_id=metadata.event_id, detail_type=detail_type)
             try:
                 status = self._apply(detail_type, source, envelope)
-            except (
-                PynamoDBException,
-                ConditionFailed,
-                Problem,
-                ValidationError,
-                BotoCoreError,
-                ClientError,
-            ) as error:
+            except _HANDLING_FAILURES as error:
                 log.exception("Event handling failed", extra={"error": type(error).__name__})
                 status = "failed"
             finally:

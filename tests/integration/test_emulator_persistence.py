@@ -13,6 +13,8 @@ import boto3
 import pytest
 
 from lanka_local.emulator import REGION, Emulator
+from lanka_local.provision import create_table_request
+from lanka_platform import resources
 
 # The emulator in a process of its own, so that a test can kill it with SIGKILL.
 EMULATOR_PROCESS = """
@@ -109,24 +111,7 @@ def client(name: str, endpoint_url: str) -> Any:
 
 
 def create_clients_table(dynamodb: Any) -> None:
-    dynamodb.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    dynamodb.create_table(**create_table_request(resources.service("clients").table))
 
 
 def put_client(dynamodb: Any, client_id: str, name: str) -> None:
