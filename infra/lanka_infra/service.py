@@ -37,9 +37,7 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Chalice's fixed name for the function that serves every route.
 API_FUNCTION = "APIHandler"
 MAX_FUNCTION_NAME = 64
-# Services that manage staff accounts (clients disables a deactivated manager's login).
-# TODO(resources): a `Service.manages_staff_accounts` field would let this be derived.
-STAFF_ACCOUNT_MANAGERS = frozenset({"clients"})
+# What a service with `manages_staff_accounts` may do (disable a manager who leaves).
 STAFF_ACCOUNT_ACTIONS = (
     "cognito-idp:AdminGetUser",
     "cognito-idp:AdminDisableUser",
@@ -285,7 +283,7 @@ class DeployedService(Construct):
                     resources=[shared.buckets[name].arn_for_objects("*") for name in service.buckets],
                 )
             )
-        if service.name in STAFF_ACCOUNT_MANAGERS:
+        if service.manages_staff_accounts:
             statements.append(
                 iam.PolicyStatement(
                     sid="ManageStaffAccounts",

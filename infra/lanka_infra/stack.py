@@ -17,10 +17,6 @@ from lanka_infra.config import SynthConfig
 from lanka_infra.service import DeployedService, SharedResources
 from lanka_platform import resources
 
-# What resources.Bucket cannot say yet (TODO(resources): `versioned` and `expire_after_days`
-# fields). Checked against the declared buckets so that a renamed bucket cannot silently lose them.
-VERSIONED_BUCKETS = frozenset({f"{resources.PREFIX}-documents"})
-EXPIRING_BUCKETS = {f"{resources.PREFIX}-exports": 7}
 # Noncurrent versions of documents are kept this long after being overwritten or deleted.
 NONCURRENT_VERSION_DAYS = 90
 
@@ -39,9 +35,6 @@ class LankaStack(Stack):
         super().__init__(scope, construct_id, description="Lanka CRM: the four services and what they share")
         for key, value in spec.tags.items():
             Tags.of(self).add(key, value)
-        unknown = (VERSIONED_BUCKETS | EXPIRING_BUCKETS.keys()) - {bucket.name for bucket in spec.buckets}
-        if unknown:
-            raise ValueError(f"settings for buckets that resources.py does not declare: {sorted(unknown)}")
         staging.clear_packages(config.build_dir)
         bus = events.EventBus(self, "Bus", event_bus_name=spec.bus)
         user_pool, client = self._staff(spec)
@@ -126,14 +119,14 @@ class LankaStack(Stack):
         return pool, client
 
     def _bucket(self, bucket: resources.Bucket) -> s3.Bucket:
-        versioned = bucket.name in VERSIONED_BUCKETS
+        versioned = bucket.versioned
         lifecycle_rules = []
         if versioned:
             lifecycle_rules.append(
                 s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))
             )
-        if bucket.name in EXPIRING_BUCKETS:
-            lifecycle_rules.append(s3.LifecycleRule(expiration=Duration.days(EXPIRING_BUCKETS[bucket.name])))
+        if bucket.expire_after_days is not None:
+            lifecycle_rules.append(s3.LifecycleRule(expiration=Duration.days(bucket.expire_after_days)))
         return s3.Bucket(
             self,
             f"{bucket.name.removeprefix(resources.PREFIX + '-').title()}Bucket",

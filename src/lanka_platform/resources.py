@@ -55,6 +55,10 @@ class Table:
 class Bucket:
     name: str
     purpose: str
+    # Keep overwritten and deleted objects (recoverable documents).
+    versioned: bool = False
+    # Objects are deleted this many days after they are written (None: kept).
+    expire_after_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Service:
     consumes: tuple[str, ...] = ()
     indexes: tuple[Index, ...] = (Index("gsi1", "gsi1pk", "gsi1sk"),)
     buckets: tuple[str, ...] = ()
+    # May disable and sign out staff accounts in the user pool (a manager who leaves).
+    manages_staff_accounts: bool = False
 
     @property
     def source(self) -> str:
@@ -109,8 +115,8 @@ class Service:
 
 
 BUCKETS: tuple[Bucket, ...] = (
-    Bucket(f"{PREFIX}-documents", "generated documents (invoices, quotes) and uploads"),
-    Bucket(f"{PREFIX}-exports", "audited client exports, short-lived"),
+    Bucket(f"{PREFIX}-documents", "generated documents (invoices, quotes) and uploads", versioned=True),
+    Bucket(f"{PREFIX}-exports", "audited client exports, short-lived", expire_after_days=7),
     Bucket(f"{PREFIX}-web", "the staff web app and the public widgets"),
 )
 
@@ -118,6 +124,7 @@ SERVICES: tuple[Service, ...] = (
     Service(
         name="clients",
         publishes=("ClientCreated",),
+        manages_staff_accounts=True,
     ),
     Service(
         name="deals",
