@@ -116,9 +116,26 @@ class Provisioner:
         s3 = self.client("s3")
         existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
         for bucket in self.stack.buckets:
-            if bucket.name not in existing:
-                s3.create_bucket(
-                    Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+            if bucket.name in existing:
+                continue
+            s3.create_bucket(
+                Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+            )
+            if bucket.versioned:
+                s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
+            if bucket.expire_after_days is not None:
+                s3.put_bucket_lifecycle_configuration(
+                    Bucket=bucket.name,
+                    LifecycleConfiguration={
+                        "Rules": [
+                            {
+                                "ID": "expire",
+                                "Status": "Enabled",
+                                "Filter": {"Prefix": ""},
+                                "Expiration": {"Days": bucket.expire_after_days},
+                            }
+                        ]
+                    },
                 )
 
     def _user_pool(self) -> tuple[str, str]:

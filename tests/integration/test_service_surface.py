@@ -87,3 +87,19 @@ def test_sms_template_cannot_have_a_subject(world):
     # then
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "subject"
+
+
+def test_buckets_are_provisioned_as_declared(world):
+    # given
+    import boto3
+
+    from lanka_platform import resources
+
+    s3 = boto3.client("s3")
+    # then
+    for bucket in resources.BUCKETS:
+        versioning = s3.get_bucket_versioning(Bucket=bucket.name).get("Status")
+        assert (versioning == "Enabled") is bucket.versioned
+        if bucket.expire_after_days is not None:
+            rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket.name)["Rules"]
+            assert rules[0]["Expiration"]["Days"] == bucket.expire_after_days
