@@ -165,7 +165,11 @@ class Api:
         if call._unit is not None:
             if claim is not None:
                 call.unit.put(
-                    claim.record(self.service, status, body), condition=claim.condition(self.service)
+                    claim.record(self.service, status, body),
+                    condition=claim.condition(self.service),
+                    on_conflict=lambda: Problem.conflict(
+                        "Another request with this Idempotency-Key got there first; retry to get its answer."
+                    ),
                 )
             call.unit.commit()
             self.service.relay(call.unit.events)

@@ -185,3 +185,24 @@ def test_same_idempotency_key_with_another_body_is_refused(world):
     # then
     assert other.status_code == 422
     assert other.get_json()["type"].endswith("idempotency-key-reused")
+
+
+def test_concurrent_requests_with_one_idempotency_key_create_once(world):
+    # given: the second request passed the look-up before the first one committed
+    from lanka_platform.storage import IdempotencyRecord
+
+    clients = world.services["clients"]
+    model = clients.store.model(IdempotencyRecord)
+    original_get = model.get
+    model.get = classmethod(lambda cls, *args, **kwargs: (_ for _ in ()).throw(model.DoesNotExist()))
+    headers = {"Idempotency-Key": "create-olena-race1"}
+    try:
+        first = create(world, body={"name": "Олена"}, **headers)
+        # when
+        second = create(world, body={"name": "Олена"}, **headers)
+    finally:
+        model.get = original_get
+    # then
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert len([item for item in world.items("clients") if item["pk"].startswith("CLIENT#")]) == 1
