@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import aws_calls, cold_start
+from bench import aws_calls, cold_start, search_scale
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SERVICES = ["clients", "deals", "booking", "notifications"]
@@ -15,6 +15,8 @@ TARGETS = {
     "aws_calls.create_client": ("<=", 2),
     "aws_calls.create_client.TransactWriteItems": ("==", 1),
     "aws_calls.get_client": ("==", 1),
+    "search_scale_ratio": ("<=", 1.2),
+    "aws_calls.search_clients": ("==", 1),
 }
 
 
@@ -34,6 +36,7 @@ def main() -> int:
     figures: dict[str, float] = {}
     figures.update(aws_calls.measure())
     figures.update(cold_start.measure(SERVICES))
+    figures.update(search_scale.measure())
     if "--with-restart" in sys.argv:
         from bench import emulator_restart
 

@@ -54,10 +54,15 @@ def create_client(unit: UnitOfWork, clients: Clients, new: NewClient, by: Princi
 
 def can_see(by: Principal, client: Client) -> bool:
     """Managers see their own clients and the unassigned ones; head and admin see all."""
+    return can_see_owner(by, client.owner_id)
+
+
+def can_see_owner(by: Principal, owner_id: str | None) -> bool:
+    """`can_see` for a client known only by its owner (a search match)."""
     if by.is_supervisor:
         return True
     if "manager" in by.roles:
-        return client.owner_id in (None, by.user_id)
+        return owner_id in (None, by.user_id)
     return False
 
 
