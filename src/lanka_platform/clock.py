@@ -31,13 +31,3 @@ def from_iso(text: str) -> datetime:
 
 def local(moment: datetime, zone: str = "Europe/Kyiv") -> datetime:
     return moment.astimezone(ZoneInfo(zone))
-
-
-class FrozenClock:
-    """A clock for tests and replays: it says what it is told."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment

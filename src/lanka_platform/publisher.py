@@ -79,20 +79,6 @@ class EventBridgeBus:
         return failed
 
 
-class InMemoryBus:
-    """A bus for unit tests: keeps what was put on it, or fails when told to."""
-
-    def __init__(self) -> None:
-        self.entries: list[BusEntry] = []
-        self.down = False
-
-    def put(self, entries: Sequence[BusEntry]) -> list[str]:
-        if self.down:
-            return [entry.event_id for entry in entries]
-        self.entries.extend(entries)
-        return []
-
-
 def relay(bus: EventBus, envelopes: Sequence[Any], service: str) -> None:
     """Publish just-committed events; a failure here is left to the sweep."""
     if not envelopes:

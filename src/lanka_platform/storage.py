@@ -9,7 +9,6 @@ them, so that four services can share one process locally without sharing a tabl
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -253,7 +252,3 @@ class UnitOfWork:
 
 
 _ORDER = {"condition_check": 0, "delete": 1, "put": 2, "update": 3}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
