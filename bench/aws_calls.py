@@ -57,6 +57,22 @@ def _clients_of(service: Any) -> list[Any]:
     return found
 
 
+def _token(cognito: Any, pool_id: str, client_id: str, username: str, role: str) -> tuple[str, str]:
+    cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password="Bench-Pass-1234", Permanent=True
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role)
+    token = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": "Bench-Pass-1234"},
+    )["AuthenticationResult"]["IdToken"]
+    user = cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+    sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+    return token, sub
+
+
 def measure() -> dict[str, int]:
     os.environ.update(_ENVIRONMENT)
     os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -68,18 +84,7 @@ def measure() -> dict[str, int]:
 
         provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
         cognito = boto3.client("cognito-idp")
-        cognito.admin_create_user(UserPoolId=provisioned.user_pool_id, Username="m", MessageAction="SUPPRESS")
-        cognito.admin_set_user_password(
-            UserPoolId=provisioned.user_pool_id, Username="m", Password="Bench-Pass-1234", Permanent=True
-        )
-        cognito.admin_add_user_to_group(
-            UserPoolId=provisioned.user_pool_id, Username="m", GroupName="manager"
-        )
-        token = cognito.initiate_auth(
-            ClientId=provisioned.user_pool_client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": "m", "PASSWORD": "Bench-Pass-1234"},
-        )["AuthenticationResult"]["IdToken"]
+        token, _ = _token(cognito, provisioned.user_pool_id, provisioned.user_pool_client_id, "m", "manager")
         loaded = services.load_all()
         for item in loaded.values():
             item.service.use()

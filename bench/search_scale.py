@@ -32,7 +32,7 @@ import boto3
 from moto import mock_aws
 from werkzeug.test import Client as HttpClient
 
-from bench.aws_calls import _ENVIRONMENT, CallCounter, _clients_of
+from bench.aws_calls import _ENVIRONMENT, CallCounter, _clients_of, _token
 from lanka_platform import aws
 
 SMALL = 1_000
@@ -125,22 +125,6 @@ def _create_table(name: str) -> None:
     request = create_table_request(resources.service("clients").table)
     request["TableName"] = name
     boto3.client("dynamodb").create_table(**request)
-
-
-def _token(cognito: Any, pool_id: str, client_id: str, username: str, role: str) -> tuple[str, str]:
-    cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
-    cognito.admin_set_user_password(
-        UserPoolId=pool_id, Username=username, Password="Bench-Pass-1234", Permanent=True
-    )
-    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role)
-    token = cognito.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": "Bench-Pass-1234"},
-    )["AuthenticationResult"]["IdToken"]
-    user = cognito.admin_get_user(UserPoolId=pool_id, Username=username)
-    sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
-    return token, sub
 
 
 def measure() -> dict[str, float]:
