@@ -11,10 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics
 
 from lanka_platform.ids import new_id
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.tracing import Tracer
 
 NAMESPACE = "Lanka"
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -31,6 +36,9 @@ def logger(service: str) -> Logger:
 
 @cache
 def tracer(service: str) -> Tracer:
+    # Imported only where tracing is on (in AWS): its X-Ray machinery is heavy.
+    from aws_lambda_powertools.tracing import Tracer
+
     return Tracer(service=service)
 
 
