@@ -8,7 +8,9 @@ shared layer).
 
 from __future__ import annotations
 
+import compileall
 import os
+import py_compile
 import shutil
 import sys
 from collections.abc import Iterator
@@ -49,7 +51,22 @@ def stage_service(source: Path, target: Path) -> Path:
     shutil.rmtree(target / "vendor", ignore_errors=True)
     shutil.copytree(SHARED_PACKAGE, target / "vendor" / SHARED_PACKAGE.name, ignore=_ignored)
     (target / "requirements.txt").write_text("")
+    ship_bytecode(target / "chalicelib", target / "vendor")
     return target
+
+
+def ship_bytecode(*directories: Path) -> None:
+    """Compile the service's modules into the package, so a cold start does not compile them.
+
+    Lambda's file system is read-only: without bytecode in the zip, every new sandbox
+    compiles every module of the service again. Hash-based (unchecked) .pyc files stay valid
+    whatever timestamps the zip carries; Chalice packages for the Python that synthesizes.
+    """
+    for directory in directories:
+        if directory.is_dir():
+            compileall.compile_dir(
+                directory, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+            )
 
 
 @contextmanager

@@ -81,6 +81,23 @@ def test_deployment_package_holds_the_app_and_the_shared_package_only(
     assert top_level == {"app.py", "chalicelib", "lanka_platform", "chalice"}
 
 
+@SERVICES
+def test_deployment_package_ships_bytecode_for_a_faster_cold_start(
+    synthesis: Synthesis, stack: SynthesizedStack, service: resources.Service
+) -> None:
+    # given
+    (code_key,) = {function["Properties"]["CodeUri"]["Key"] for function in stack.functions(service).values()}
+    tag = sys.implementation.cache_tag
+
+    # when
+    with zipfile.ZipFile(synthesis.outdir / f"asset.{code_key}") as package:
+        names = set(package.namelist())
+
+    # then
+    assert f"lanka_platform/__pycache__/api.{tag}.pyc" in names
+    assert f"chalicelib/{service.name}/__pycache__/store.{tag}.pyc" in names
+
+
 def test_synthesis_without_the_layer_says_how_to_build_it(tmp_path: Path) -> None:
     # when
     result = synthesize(
