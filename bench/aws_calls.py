@@ -78,9 +78,8 @@ def measure() -> dict[str, int]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         from lanka_local import provision, services
-        from lanka_local.gateway import Gateway
+        from lanka_local.gateway import staff_gateway
         from lanka_local.provision import moto_jwks
-        from lanka_platform.auth import TokenVerifier, cognito_issuer
 
         provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
         cognito = boto3.client("cognito-idp")
@@ -88,12 +87,16 @@ def measure() -> dict[str, int]:
         loaded = services.load_all()
         for item in loaded.values():
             item.service.use()
-        verifier = TokenVerifier(
-            cognito_issuer("eu-central-1", provisioned.user_pool_id),
-            provisioned.user_pool_client_id,
-            fetch=moto_jwks,
+        http = Client(
+            staff_gateway(
+                loaded,
+                cognito,
+                provisioned.user_pool_id,
+                provisioned.user_pool_client_id,
+                region="eu-central-1",
+                fetch=moto_jwks,
+            )
         )
-        http = Client(Gateway(loaded, verifier))
         headers = {"Authorization": f"Bearer {token}"}
         clients_service = loaded["clients"].service
         # warm up: every client exists after one round trip

@@ -132,9 +132,8 @@ def measure() -> dict[str, float]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         from lanka_local import provision, services
-        from lanka_local.gateway import Gateway
+        from lanka_local.gateway import staff_gateway
         from lanka_local.provision import moto_jwks
-        from lanka_platform.auth import TokenVerifier, cognito_issuer
         from lanka_platform.settings import Settings
         from lanka_platform.storage import Store
 
@@ -147,7 +146,7 @@ def measure() -> dict[str, float]:
         for item in loaded.values():
             item.service.use()
         http = HttpClient(
-            Gateway(loaded, TokenVerifier(cognito_issuer("eu-central-1", pool), app_client, fetch=moto_jwks))
+            staff_gateway(loaded, cognito, pool, app_client, region="eu-central-1", fetch=moto_jwks)
         )
         service = loaded["clients"].service
         owners = [manager, "another-manager", "a-third-manager"]

@@ -23,8 +23,9 @@ from chalice.local import RouteMatcher
 from werkzeug.wrappers import Request, Response
 
 from lanka_local.lambda_context import LambdaContext
+from lanka_local.provision import sign_in
 from lanka_local.services import LoadedService
-from lanka_platform.auth import TokenVerifier
+from lanka_platform.auth import JwksFetcher, TokenVerifier, cognito_issuer
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
 
 # API Gateway's own payload limit.
@@ -210,3 +211,30 @@ def problem_response(problem: Problem, instance: str) -> Response:
     for key, value in problem.headers.items():
         response.headers[key] = value
     return response
+
+
+def staff_gateway(
+    services: Mapping[str, LoadedService],
+    cognito: Any,
+    user_pool_id: str,
+    user_pool_client_id: str,
+    *,
+    region: str,
+    jwks_url: str | None = None,
+    fetch: JwksFetcher | None = None,
+    static_dir: Path | None = None,
+) -> Gateway:
+    """The origin for a provisioned staff pool: tokens checked against its keys, sign-in."""
+
+    options: dict[str, Any] = {"jwks_url": jwks_url}
+    if fetch is not None:
+        options["fetch"] = fetch
+    verifier = TokenVerifier(
+        issuer=cognito_issuer(region, user_pool_id), audience=user_pool_client_id, **options
+    )
+    return Gateway(
+        services,
+        verifier,
+        authenticate=lambda user, password: sign_in(cognito, user_pool_client_id, user, password),
+        static_dir=static_dir,
+    )

@@ -19,10 +19,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from lanka_local import provision, services
 from lanka_local.emulator import Emulator
-from lanka_local.gateway import Gateway
+from lanka_local.gateway import staff_gateway
 from lanka_local.router import EventRouter, Scheduler, jobs_of
 from lanka_platform import resources
-from lanka_platform.auth import TokenVerifier, cognito_issuer
 
 REGION = "eu-central-1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -67,18 +66,13 @@ class LocalStack:
         self._set_environment(provisioned)
         self.passwords = self._demo_users(provisioned.user_pool_id)
         loaded = services.load_all()
-        verifier = TokenVerifier(
-            issuer=cognito_issuer(REGION, provisioned.user_pool_id),
-            audience=provisioned.user_pool_client_id,
-            jwks_url=f"{self.emulator.endpoint_url}/{provisioned.user_pool_id}/.well-known/jwks.json",
-        )
-        cognito = self.client("cognito-idp")
-        gateway = Gateway(
+        gateway = staff_gateway(
             loaded,
-            verifier,
-            authenticate=lambda user, password: provision.sign_in(
-                cognito, provisioned.user_pool_client_id, user, password
-            ),
+            self.client("cognito-idp"),
+            provisioned.user_pool_id,
+            provisioned.user_pool_client_id,
+            region=REGION,
+            jwks_url=f"{self.emulator.endpoint_url}/{provisioned.user_pool_id}/.well-known/jwks.json",
             static_dir=STATIC_DIR,
         )
         EventRouter(loaded, self.client("sqs")).run(self.stop_event, self._background_error)

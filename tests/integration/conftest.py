@@ -64,10 +64,9 @@ class World:
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with mock_aws():
         from lanka_local import provision, services
-        from lanka_local.gateway import Gateway
+        from lanka_local.gateway import staff_gateway
         from lanka_local.provision import moto_jwks
         from lanka_local.router import EventRouter
-        from lanka_platform.auth import TokenVerifier, cognito_issuer
 
         aws.forget_clients()
         provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
@@ -76,18 +75,14 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         loaded = services.load_all()
         for item in loaded.values():
             item.service.use()
-        verifier = TokenVerifier(
-            issuer=cognito_issuer("eu-central-1", provisioned.user_pool_id),
-            audience=provisioned.user_pool_client_id,
-            fetch=moto_jwks,
-        )
         cognito = boto3.client("cognito-idp")
-        gateway = Gateway(
+        gateway = staff_gateway(
             loaded,
-            verifier,
-            authenticate=lambda user, password: provision.sign_in(
-                cognito, provisioned.user_pool_client_id, user, password
-            ),
+            cognito,
+            provisioned.user_pool_id,
+            provisioned.user_pool_client_id,
+            region="eu-central-1",
+            fetch=moto_jwks,
         )
         yield World(
             http=Client(gateway),
