@@ -112,14 +112,37 @@ def measure() -> dict[str, int]:
                 "/api/clients/clients", json={"name": "Олена", "phone": "0501234567"}, headers=headers
             )
         assert created.status_code == 201, created.get_data()
+        client_id = created.get_json()["id"]
         with counter.measuring() as get_calls:
-            read = http.get(f"/api/clients/clients/{created.get_json()['id']}", headers=headers)
+            read = http.get(f"/api/clients/clients/{client_id}", headers=headers)
         assert read.status_code == 200
+        with counter.measuring() as search_calls:
+            found = http.get("/api/clients/clients/search", query_string={"q": "олена"}, headers=headers)
+        assert found.status_code == 200 and found.get_json()["items"], found.get_data()
+        for text in ("перша", "друга", "третя"):
+            http.post(f"/api/clients/clients/{client_id}/notes", json={"text": text}, headers=headers)
+        with counter.measuring() as timeline_calls:
+            page = http.get(
+                f"/api/clients/clients/{client_id}/timeline", query_string={"limit": 2}, headers=headers
+            )
+        assert page.status_code == 200
     aws.forget_clients()
     return {
-        "aws_calls.create_client": sum(create_calls.values()),
+        "aws_calls.create_client": sum(create_calls.values()) - _auth(create_calls),
         "aws_calls.create_client.TransactWriteItems": create_calls["dynamodb.TransactWriteItems"],
         "aws_calls.create_client.PutEvents": create_calls["events.PutEvents"],
-        "aws_calls.get_client": sum(get_calls.values()),
-        "aws_calls.get_client.GetItem": get_calls["dynamodb.GetItem"],
+        # the card (GetItem) and the audit entry of reading its contact details (PutItem)
+        "aws_calls.get_client": sum(get_calls.values()) - _auth(get_calls),
+        "aws_calls.search_clients": sum(search_calls.values()) - _auth(search_calls),
+        "aws_calls.search_clients.Query": search_calls["dynamodb.Query"],
+        # the client's owner (GetItem, for visibility) and one Query for the page
+        "aws_calls.timeline_page": sum(timeline_calls.values()) - _auth(timeline_calls),
+        "aws_calls.timeline_page.Query": timeline_calls["dynamodb.Query"],
+        # every staff request: is the caller's access revoked (one GetItem)
+        "aws_calls.auth_lookups_per_request": _auth(search_calls),
     }
+
+
+def _auth(calls: Counter[str]) -> int:
+    """The access check every staff request makes (one GetItem of the caller's own key)."""
+    return 1 if calls["dynamodb.GetItem"] else 0

@@ -1,24 +1,34 @@
-"""Client search at two sizes of the base: median latency at the large one over the small one.
+"""Client search at two sizes of the base: median latency at 100,000 clients over 1,000.
 
-Both bases live side by side in one emulator (two copies of the clients table), seeded in
-bulk with BatchWriteItem of exactly the items `ClientStore.add` writes (the same store code
-builds them); the clients service is pointed at one table or the other between samples,
-which alternate, so that whatever else the machine does weighs on both alike. Searches go
-through the local gateway with a real token, as the staff app sends them.
+Both bases live side by side in one moto (two copies of the clients table), and the clients
+service is pointed at one or the other between samples, which alternate, so that whatever
+else the machine does weighs on both alike. Searches go through the local gateway with a
+real token, as the staff app sends them, and the service reads DynamoDB through its own
+client, as it does on the local stack.
+
+moto runs as the local stack runs it, with `lanka_local.moto_patches` installed: moto 5.2.5
+on its own answers every Query by walking all the items of the table, so a search's time
+would grow with the base whatever the design (the ratio was 3.3 from 1,000 to 3,000).
+
+Seeding: every client's items are those `ClientStore.add` queues for its transaction (the
+store builds them; the items are taken as its TransactWriteItems would send them), written
+straight into moto's in-process table, as the emulator restores a snapshot: through the
+API, moto takes some 60 clients a second, half an hour for the large base. Written so,
+the items skip moto's per-item checks (which they pass when written through the API) and
+equal attribute values share one object in memory. Building the items is most of the
+bench's time (some 3 million for 100,000 clients: about 2 ms a client, 3 to 4 minutes; the
+process grows to about 2.7 GB). The seeded objects are then frozen out of the cyclic
+garbage collector's sight (`gc.freeze()`): each full collection during the samples would
+otherwise walk millions of them, a cost of CPython, not of the search.
 
 Besides wall time, each search's DynamoDB reads are counted: the Query calls and the items
 they read (`ScannedCount`), which is what DynamoDB bills and what its latency follows.
-
-The emulator limits the sizes: moto (5.2.5) answers every Query by walking all the items of
-the table (`Table.query` iterates `all_items()`), so in moto a search's wall time grows with
-the table whatever the design, and seeding runs at about 60 clients a second. The large
-base is therefore 3,000 clients by default (set LANKA_BENCH_SEARCH_CLIENTS=100000 for the
-real figure: it needs about half an hour of seeding and some 25 s a search); the
-`search_items_read` figures show what DynamoDB itself would read per search at each size.
+LANKA_BENCH_SEARCH_CLIENTS sets the large size.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import random
@@ -32,13 +42,14 @@ import boto3
 from moto import mock_aws
 from werkzeug.test import Client as HttpClient
 
-from bench.aws_calls import _ENVIRONMENT, CallCounter, _clients_of, _token
+from bench.aws_calls import _ENVIRONMENT, _clients_of, _token
+from bench.seeding import Loader, create_table, queued_puts
+from lanka_local import moto_patches
 from lanka_platform import aws
 
 SMALL = 1_000
-LARGE = int(os.environ.get("LANKA_BENCH_SEARCH_CLIENTS", "3000"))
+LARGE = int(os.environ.get("LANKA_BENCH_SEARCH_CLIENTS", "100000"))
 SAMPLES = 30
-BATCH = 25
 
 FIRST = ["Олена", "Мар'яна", "Тарас", "Ірина", "Юрій", "Євгенія", "Олександр", "Богдан", "Наталія",
          "Андрій", "Світлана", "Дмитро", "Оксана", "Василь", "Галина", "Ярослав", "Ольга", "Микола",
@@ -59,22 +70,25 @@ def _clients(count: int, owners: list[str]) -> Iterator[Any]:
     now = datetime.now(UTC)
     for number in range(count):
         first, last = chance.choice(FIRST), chance.choice(LAST)
-        yield Client(
-            id=new_id(),
-            name=f"{first} {last}",
-            kind="person",
-            phones=[f"+38067{number:07d}"],
-            emails=[f"client{number}.{chance.randrange(10**6)}@example.com"],
-            source_channel="import",
-            owner_id=chance.choice(owners),
-            created_at=now,
-            updated_at=now,
-            version=1,
+        yield Client.model_validate(
+            {
+                "id": new_id(),
+                "name": f"{first} {last}",
+                "kind": "person",
+                "phones": [{"number": f"+38067{number:07d}"}],
+                "emails": [{"address": f"client{number}.{chance.randrange(10**6)}@example.com"}],
+                "source_channel": "import",
+                "owner_id": chance.choice(owners),
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
         )
 
 
 def _seed(service: Any, table: str, count: int, owners: list[str]) -> int:
-    """Write `count` clients into `table` as ClientStore.add would, 25 items a request."""
+    """Write `count` clients into `table`: the items `ClientStore.add` puts, loaded straight
+    into moto. Returns how many items were written."""
     from chalicelib.clients.store import ClientStore
 
     from lanka_platform.settings import Settings
@@ -82,55 +96,18 @@ def _seed(service: Any, table: str, count: int, owners: list[str]) -> int:
 
     store = Store(Settings(service="clients", table_name=table), service._models)
     clients = ClientStore(store)
-    unit = store.unit_of_work()
-    dynamodb = boto3.client("dynamodb")
-    written = 0
-    pending: list[dict[str, Any]] = []
+    load = Loader(table)
     for client in _clients(count, owners):
-        unit._operations.clear()
+        unit = store.unit_of_work()
         clients.add(unit, client)
-        for operation in unit._operations:
-            pending.append({"PutRequest": {"Item": _item_of(operation)}})
-        while len(pending) >= BATCH:
-            batch, pending = pending[:BATCH], pending[BATCH:]
-            dynamodb.batch_write_item(RequestItems={table: batch})
-            written += len(batch)
-    if pending:
-        dynamodb.batch_write_item(RequestItems={table: pending})
-        written += len(pending)
-    return written
-
-
-class _Capture:
-    """A stand-in transaction that keeps the item an operation would put."""
-
-    def __init__(self) -> None:
-        self.item: Any = None
-
-    def save(self, item: Any, condition: Any = None) -> None:
-        self.item = item
-
-
-def _item_of(operation: Any) -> dict[str, Any]:
-    capture = _Capture()
-    operation.apply(capture)
-    serialized: dict[str, Any] = capture.item.serialize()
-    return serialized
-
-
-def _create_table(name: str) -> None:
-    from lanka_local.provision import create_table_request
-    from lanka_platform import resources
-
-    request = create_table_request(resources.service("clients").table)
-    request["TableName"] = name
-    boto3.client("dynamodb").create_table(**request)
+        load(queued_puts(unit))
+    return load.written
 
 
 def measure() -> dict[str, float]:
     os.environ.update(_ENVIRONMENT)
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    with mock_aws():
+    with moto_patches.installed(), mock_aws():
         from lanka_local import provision, services
         from lanka_local.gateway import staff_gateway
         from lanka_local.provision import moto_jwks
@@ -153,15 +130,18 @@ def measure() -> dict[str, float]:
         tables = {SMALL: "lanka-clients-small", LARGE: "lanka-clients-large"}
         seeded: dict[int, float] = {}
         stores: dict[int, Store] = {}
+        gc.disable()  # millions of objects come: no collections while they do
         for size, table in tables.items():
-            _create_table(table)
+            create_table("clients", table)
             started = time.perf_counter()
             _seed(service, table, size, owners)
             seeded[size] = time.perf_counter() - started
             stores[size] = Store(Settings(service="clients", table_name=table), service._models)
+        gc.collect()
+        gc.freeze()
+        gc.enable()
 
         headers = {"Authorization": f"Bearer {head_token}"}
-        counter = CallCounter()
         scanned: list[int] = []
 
         def read(parsed: Any, model: Any, **_: Any) -> None:
@@ -180,7 +160,6 @@ def measure() -> dict[str, float]:
         for size in tables:  # warm up: every client and model exists after one round trip
             search(size, QUERIES[0])
             for client in _clients_of(service):
-                counter.hook(client)
                 client.meta.events.register("after-call", read)
         latencies: dict[int, list[float]] = {SMALL: [], LARGE: []}
         reads: dict[int, list[int]] = {SMALL: [], LARGE: []}
@@ -191,9 +170,8 @@ def measure() -> dict[str, float]:
                 scanned.clear()
                 latencies[size].append(search(size, query))
                 reads[size].append(sum(scanned))
-        with counter.measuring() as calls:
-            search(LARGE, "петр")
     aws.forget_clients()
+    gc.unfreeze()
     small, large = statistics.median(latencies[SMALL]), statistics.median(latencies[LARGE])
     return {
         "search_scale_ratio": round(large / small, 3),
@@ -202,8 +180,6 @@ def measure() -> dict[str, float]:
         f"search_items_read.{SMALL}": statistics.median(reads[SMALL]),
         f"search_items_read.{LARGE}": statistics.median(reads[LARGE]),
         f"search_seed_seconds.{LARGE}": round(seeded[LARGE], 1),
-        "aws_calls.search_clients": sum(calls.values()),
-        "aws_calls.search_clients.Query": calls["dynamodb.Query"],
     }
 
 

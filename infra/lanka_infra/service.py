@@ -74,7 +74,7 @@ TRACE_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 @dataclass(frozen=True)
 class SharedResources:
-    """What the services share: the bus, the buckets, the staff pool, the layer, the cursor key."""
+    """What the services share: the bus, the buckets, the staff pool, the layer, the signing keys."""
 
     bus: events.EventBus
     buckets: dict[str, s3.Bucket]
@@ -82,6 +82,7 @@ class SharedResources:
     user_pool_client: cognito.UserPoolClient
     layer: lambda_.LayerVersion
     cursor_secret: secretsmanager.Secret
+    link_secret: secretsmanager.Secret
 
 
 def bucket_environment_variable(bucket_name: str) -> str:
@@ -237,6 +238,8 @@ class DeployedService(Construct):
             # dynamic reference at deploy time: the value never enters the template, though it
             # is readable in the function's configuration (which only the account's admins see).
             "LANKA_CURSOR_SECRET": shared.cursor_secret.secret_value.unsafe_unwrap(),
+            # Settings.link_secret signs links sent to clients (unsubscribe), resolved the same way.
+            "LANKA_LINK_SECRET": shared.link_secret.secret_value.unsafe_unwrap(),
         }
         for bucket in service.buckets:
             environment[bucket_environment_variable(bucket)] = shared.buckets[bucket].bucket_name

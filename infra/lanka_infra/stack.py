@@ -52,6 +52,14 @@ class LankaStack(Stack):
                     exclude_punctuation=True, password_length=48
                 ),
             ),
+            link_secret=secretsmanager.Secret(
+                self,
+                "LinkSecret",
+                description="Signs the links sent to clients, e.g. unsubscribe (LANKA_LINK_SECRET)",
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    exclude_punctuation=True, password_length=48
+                ),
+            ),
         )
         self.services = [
             DeployedService(

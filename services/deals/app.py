@@ -1,35 +1,14 @@
-"""The deals service API: routes and event handlers only."""
+"""The deals service: Lambda finds its handlers here; routes live in chalicelib/deals/api."""
 
 from __future__ import annotations
 
-from typing import Any
+from chalicelib.deals.api import automation, deadlines, deals, directory, integrations, staff, tasks
+from chalicelib.deals.service import service
 
-from chalicelib.deals.domain import directory
-from chalicelib.deals.domain.directory import ClientCard
-from chalicelib.deals.store import MODELS, ClientDirectory
-
-from lanka_platform.api import Call
-from lanka_platform.contracts.clients import ClientCreated
-from lanka_platform.events import Envelope
-from lanka_platform.service import LankaService
-from lanka_platform.storage import UnitOfWork
-
-service = LankaService("deals", models=MODELS)
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
+timers = deadlines.timer_schedule
+webhooks = integrations.webhook_schedule
 
-
-@service.handles(ClientCreated)
-def on_client_created(event: Envelope[ClientCreated], unit: UnitOfWork) -> None:
-    data = event.data
-    card = ClientCard(
-        client_id=data.client_id, name=data.name, owner_id=data.owner_id, as_of=event.metadata.occurred_at
-    )
-    directory.client_seen(unit, ClientDirectory(service.store), card)
-
-
-@service.route("/clients/{client_id}", response=ClientCard)
-def get_client_card(call: Call, client_id: str) -> Any:
-    """What deal cards show of a client (from this service's own projection)."""
-    return directory.client_card(ClientDirectory(call.store), client_id)
+ROUTE_MODULES = (directory, deals, tasks, automation, deadlines, integrations, staff)

@@ -43,7 +43,11 @@ How it is kept
   of a transaction (to undo it if cancelled), so each transaction costs O(table) and the
   outbox pattern of DESIGN.md would slow every write as data grows. While the emulator
   runs, transactions keep copies of only the items they touch
-  (`_dynamodb_transactions_roll_back_by_item`).
+  (`dynamodb_transactions_roll_back_by_item`).
+* **Query at scale.** moto 5.2.5 answers a Query by walking every item of the table, so a
+  Query costs O(table) however narrow its key condition. While the emulator runs, a table
+  Query reads only the queried partition and finds the sort-key range by bisection, with
+  moto's answer to the item (`lanka_local.moto_patches`).
 
 Files in `data_dir`: `snapshot.json`, `wal.<generation>.jsonl`, `blobs/<sha256>`,
 `emulator.lock` (an exclusive `flock`, so two emulators never share a data dir).
@@ -103,6 +107,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wsgi import get_input_stream
+
+from lanka_local import moto_patches
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +202,7 @@ class Emulator:
             for name, value in _MOTO_ID_STRATEGIES.items():
                 os.environ.setdefault(name, value)
             _RANDOMNESS.install()
-            self._uninstall = _dynamodb_transactions_roll_back_by_item()
+            self._uninstall = _chained(dynamodb_transactions_roll_back_by_item(), moto_patches.install())
             self._moto = _Moto()
             self._moto.reset()
             snapshot_items, wal_requests = self._restore()
@@ -449,6 +455,16 @@ def _lock_data_dir(data_dir: Path) -> int:
         os.close(fd)
         raise RuntimeError(f"{data_dir} is in use by another emulator") from None
     return fd
+
+
+def _chained(*uninstalls: Callable[[], None]) -> Callable[[], None]:
+    """One function that takes back several patches of moto, the last installed first."""
+
+    def uninstall() -> None:
+        for take_back in reversed(uninstalls):
+            take_back()
+
+    return uninstall
 
 
 def _moto(module: str) -> Any:
@@ -1202,7 +1218,7 @@ def _validated_item(hash_value: Any, range_value: Any, attributes: Mapping[str, 
     return item
 
 
-def _dynamodb_transactions_roll_back_by_item() -> Callable[[], None]:
+def dynamodb_transactions_roll_back_by_item() -> Callable[[], None]:
     """Make TransactWriteItems cost what it writes, not what the table holds.
 
     moto 5.2.5 deep-copies the whole table before each item of a transaction, to restore it

@@ -19,7 +19,7 @@ from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 from pynamodb.exceptions import DoesNotExist
 
-from lanka_platform import observability
+from lanka_platform import access, observability
 from lanka_platform.auth import Principal, principal_from_request_context
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
 from lanka_platform.storage import IdempotencyRecord, Store, UnitOfWork
@@ -148,8 +148,10 @@ class Api:
 
     def _respond(self, spec: RouteSpec, request: Request, path_params: dict[str, str]) -> Response:
         principal = None if spec.public else principal_from_request_context(request.context)
-        if principal is not None and spec.roles is not None:
-            principal.require(*spec.roles)
+        if principal is not None:
+            access.refuse_revoked(self.service.store, principal)
+            if spec.roles is not None:
+                principal.require(*spec.roles)
         observability.set_actor(principal.user_id if principal else None)
         kwargs: dict[str, Any] = {}
         if spec.body is not None:
@@ -229,9 +231,12 @@ class IdempotencyClaim:
     def record(self, service: LankaService, status: int, body: Any) -> IdempotencyRecord:
         store = service.store
         model = store.model(IdempotencyRecord)
+        subject = body.get("id") if isinstance(body, dict) else None
         return model(
             pk=self.pk,
             sk="IDEMPOTENCY",
+            gsi1pk=replay_key(subject) if subject else None,
+            gsi1sk=self.pk if subject else None,
             request_hash=self.request_hash,
             status=status,
             body=json.dumps(body, ensure_ascii=False),
@@ -241,6 +246,11 @@ class IdempotencyClaim:
     def condition(self, service: LankaService) -> Any:
         model = service.store.model(IdempotencyRecord)
         return model.pk.does_not_exist()
+
+
+def replay_key(subject_id: str) -> str:
+    """The index key of the idempotency answers that are about `subject_id`."""
+    return f"REPLAY#{subject_id}"
 
 
 def _raw_body(request: Request) -> bytes:

@@ -76,6 +76,8 @@ class Service:
     buckets: tuple[str, ...] = ()
     # May disable and sign out staff accounts in the user pool (a manager who leaves).
     manages_staff_accounts: bool = False
+    # The app's scheduled functions (`@app.schedule` names), every one a Lambda of its own.
+    schedules: tuple[str, ...] = ("outbox_sweep",)
 
     @property
     def source(self) -> str:
@@ -117,22 +119,114 @@ class Service:
 BUCKETS: tuple[Bucket, ...] = (
     Bucket(f"{PREFIX}-documents", "generated documents (invoices, quotes) and uploads", versioned=True),
     Bucket(f"{PREFIX}-exports", "audited client exports, short-lived", expire_after_days=7),
+    Bucket(f"{PREFIX}-imports", "uploaded CSV files of client imports, short-lived", expire_after_days=7),
     Bucket(f"{PREFIX}-web", "the staff web app and the public widgets"),
 )
+
+# Events every service honours: a member of staff who leaves loses access everywhere.
+_EVERYONE_CONSUMES = ("StaffDeactivated",)
+_CLIENT_EVENTS = (
+    "ClientCreated",
+    "ClientRequestReceived",
+    "ClientUpdated",
+    "ClientOwnerChanged",
+    "ClientNoteAdded",
+    "ClientMerged",
+    "ClientErased",
+    "ClientConsentChanged",
+    "ClientsExportRequested",
+    "ClientsExported",
+    "ClientsJobAdvanced",
+    "StaffDeactivated",
+)
+
+_DEAL_EVENTS = (
+    "DealCreated",
+    "DealStageChanged",
+    "DealUpdated",
+    "TaskCreated",
+    "TaskCompleted",
+    "TaskOverdue",
+    "MessageRequested",
+    "StaffNotificationRequested",
+    "FieldJobAssigned",
+    "FieldJobClosed",
+    "PaymentReceived",
+    "DocumentRequested",
+    "DocumentSent",
+    "WebhookRequested",
+)
+# Deals keeps its board counters and runs its automation from its own events.
+_DEAL_OWN_CONSUMED = (
+    "DealCreated",
+    "DealStageChanged",
+    "DealUpdated",
+    "TaskCompleted",
+    "PaymentReceived",
+    "DocumentSent",
+    # Only outgoing webhooks are made from these (see deals' api/integrations.py).
+    "TaskCreated",
+    "TaskOverdue",
+    "WebhookRequested",
+)
+_BOOKING_EVENTS = ("BookingCreated", "BookingCancelled", "QuoteAccepted")
 
 SERVICES: tuple[Service, ...] = (
     Service(
         name="clients",
-        publishes=("ClientCreated",),
+        publishes=_CLIENT_EVENTS,
+        # Its own events build the client timeline and drive its background jobs.
+        consumes=(
+            *(e for e in _CLIENT_EVENTS if e != "ClientsExported"),
+            "FieldJobAssigned",
+            "FieldJobClosed",
+            "RequestReceived",
+            # What deals does with a client goes on the client's timeline.
+            "DealCreated",
+            "DealStageChanged",
+            "TaskCreated",
+            "TaskCompleted",
+        ),
+        indexes=(Index("gsi1", "gsi1pk", "gsi1sk"), Index("gsi2", "gsi2pk", "gsi2sk")),
+        buckets=(f"{PREFIX}-exports", f"{PREFIX}-imports"),
         manages_staff_accounts=True,
     ),
     Service(
         name="deals",
-        consumes=("ClientCreated",),
+        indexes=(Index("gsi1", "gsi1pk", "gsi1sk"), Index("gsi2", "gsi2pk", "gsi2sk")),
+        # Field jobs (a measurer's visit, an installation) tell clients whom a worker may see.
+        publishes=_DEAL_EVENTS,
+        consumes=(
+            *_DEAL_OWN_CONSUMED,
+            "ClientCreated",
+            "ClientRequestReceived",
+            "ClientUpdated",
+            "ClientOwnerChanged",
+            "ClientMerged",
+            "ClientErased",
+            # Automation rules are triggered by bookings, quotes and clients' messages.
+            *_BOOKING_EVENTS,
+            "MessageReceived",
+            *_EVERYONE_CONSUMES,
+        ),
         buckets=(f"{PREFIX}-documents",),
+        # `timers` sweeps the due-time index every minute (reminders, overdue, SLA);
+        # `webhooks` sends the outgoing webhook deliveries that are due.
+        schedules=("outbox_sweep", "timers", "webhooks"),
     ),
-    Service(name="booking"),
-    Service(name="notifications"),
+    Service(name="booking", publishes=_BOOKING_EVENTS, consumes=_EVERYONE_CONSUMES),
+    Service(
+        name="notifications",
+        # Website forms, calls and messages come in here (channels: see notifications).
+        publishes=("RequestReceived", "MessageReceived"),
+        consumes=(
+            "ClientsExported",
+            "ClientErased",
+            "MessageRequested",
+            "StaffNotificationRequested",
+            *_EVERYONE_CONSUMES,
+        ),
+    ),
 )
 
 

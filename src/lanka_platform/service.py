@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lanka_platform.settings import Settings
 
 C = TypeVar("C", bound=Contract)
+STAFF_DEACTIVATED = "StaffDeactivated"
 
 # Chalice needs the pool ARN when routes are declared; the CDK app overrides it in the
 # template with the real pool's ARN, and the local gateway verifies tokens itself.
@@ -52,6 +53,8 @@ class LankaService:
         self._attach_observability()
         self._declare_platform_routes()
         self._declare_inbox()
+        if STAFF_DEACTIVATED in self.definition.consumes:
+            self._handlers[STAFF_DEACTIVATED] = self._end_access
 
     # ------------------------------------------------------------------ lazily built parts
 
@@ -97,10 +100,24 @@ class LankaService:
             raise ValueError(f"{self.name} does not consume {contract.detail_type}: add it to resources.py")
 
         def register(handler: Callable[..., None]) -> Callable[..., None]:
-            self._handlers[contract.detail_type] = handler
+            if contract.detail_type == STAFF_DEACTIVATED:
+                # The service's own hand-over runs with the platform's end of access.
+                def both(event: Any, unit: Any) -> None:
+                    self._end_access(event, unit)
+                    handler(event, unit)
+
+                self._handlers[STAFF_DEACTIVATED] = both
+            else:
+                self._handlers[contract.detail_type] = handler
             return handler
 
         return register
+
+    def _end_access(self, event: Any, unit: Any) -> None:
+        from lanka_platform import access
+
+        data = event.data
+        access.revoke(self.store, unit, data.user_id, data.deactivated_at, data.hand_over_to)
 
     @property
     def handled_detail_types(self) -> frozenset[str]:

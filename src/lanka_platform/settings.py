@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = 24
     # Signs pagination cursors; the CDK app sets a generated secret per deployment.
     cursor_secret: str = "lanka-local-cursor-secret"  # noqa: S105 - local default only
+    # Signs links sent to clients (unsubscribe, booking management); set per deployment.
+    link_secret: str = "lanka-local-link-secret"  # noqa: S105 - local default only
     documents_bucket: str = f"{resources.PREFIX}-documents"
+    exports_bucket: str = f"{resources.PREFIX}-exports"
+    imports_bucket: str = f"{resources.PREFIX}-imports"
 
     def model_post_init(self, __context: object) -> None:
         if not self.table_name:

@@ -18,6 +18,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -44,6 +45,29 @@ class TableModel(Model):
     sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi1(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """The table's first index (`resources.Service.indexes`): a model that uses it declares
+    `gsi1pk`/`gsi1sk` attributes and `gsi1 = Gsi1()`."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+    """A second index, for the tables that declare one."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
 class OutboxEntry(TableModel):
     """An event written with the state change that caused it, kept until it comes back."""
 
@@ -64,15 +88,28 @@ class ProcessedEvent(TableModel):
 
 
 class IdempotencyRecord(TableModel):
-    """The answer to a create request made with an Idempotency-Key, for safe retries."""
+    """The answer to a create request made with an Idempotency-Key, for safe retries.
+
+    `gsi1pk` names what the answer is about (`REPLAY#<id>`), so that erasing a person can
+    also erase the copies of their data kept for replays."""
 
     request_hash = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
     status = NumberAttribute()
     body = UnicodeAttribute()
     expires_at = TTLAttribute()
 
 
-SHARED_MODELS: tuple[type[TableModel], ...] = (OutboxEntry, ProcessedEvent, IdempotencyRecord)
+class StaffAccess(TableModel):
+    """A member of staff whose access has ended: their still-valid tokens are refused."""
+
+    revoked_at = UnicodeAttribute()
+    hand_over_to = UnicodeAttribute(null=True)
+
+
+SHARED_MODELS: tuple[type[TableModel], ...] = (OutboxEntry, ProcessedEvent, IdempotencyRecord, StaffAccess)
 
 
 class Store:

@@ -36,9 +36,11 @@ def test_handlers_are_exactly_the_consumed_events(loaded, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_outbox_sweep_runs_every_minute(loaded, name):
+def test_the_schedules_are_the_declared_ones_and_run_every_minute(loaded, name):
     schedules = [s for s in loaded[name].app.event_sources if isinstance(s, ScheduledEventConfig)]
-    assert [s.name for s in schedules] == ["outbox_sweep"]
+    assert sorted(s.name for s in schedules) == sorted(resources.service(name).schedules)
+    assert "outbox_sweep" in resources.service(name).schedules
+    assert {str(s.schedule_expression.to_string()) for s in schedules} == {"rate(1 minute)"}
 
 
 def test_a_service_refuses_a_handler_for_an_event_it_does_not_consume():

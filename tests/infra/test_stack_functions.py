@@ -132,12 +132,13 @@ def test_functions_find_their_buckets_in_the_environment(
         assert {name for name in variables if name.endswith("_BUCKET")} == expected
 
 
-def test_cursor_secret_is_resolved_at_deploy_time_not_written_in_the_template(
-    stack: SynthesizedStack,
+@pytest.mark.parametrize("variable", ["LANKA_CURSOR_SECRET", "LANKA_LINK_SECRET"])
+def test_signing_secrets_are_resolved_at_deploy_time_not_written_in_the_template(
+    stack: SynthesizedStack, variable: str
 ) -> None:
     for service in resources.SERVICES:
         for function in stack.functions(service).values():
-            secret = json.dumps(function["Properties"]["Environment"]["Variables"]["LANKA_CURSOR_SECRET"])
+            secret = json.dumps(function["Properties"]["Environment"]["Variables"][variable])
             assert "{{resolve:secretsmanager:" in secret
 
 

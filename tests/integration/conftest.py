@@ -54,6 +54,30 @@ class World:
         user = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)
         return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
 
+    def publish(self, contract: Any, *, event_id: str | None = None, deliver: bool = True) -> str:
+        """Put an event on the bus as the service that owns `contract` would, and (by
+        default) deliver it: how a test plays a service that is not built yet."""
+        from lanka_platform.events import envelope
+
+        wrapped = envelope(contract)
+        if event_id is not None:
+            wrapped = wrapped.model_copy(
+                update={"metadata": wrapped.metadata.model_copy(update={"event_id": event_id})}
+            )
+        boto3.client("events").put_events(
+            Entries=[
+                {
+                    "EventBusName": "lanka-events",
+                    "Source": wrapped.source,
+                    "DetailType": wrapped.detail_type,
+                    "Detail": wrapped.detail_json(),
+                }
+            ]
+        )
+        if deliver:
+            self.router.deliver_all()
+        return wrapped.metadata.event_id
+
     def items(self, service: str) -> list[dict[str, Any]]:
         """Everything in a service's table (a Scan: fine in a test, never in a service)."""
         table = boto3.resource("dynamodb").Table(f"lanka-{service}")
@@ -62,7 +86,13 @@ class World:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    with mock_aws():
+    from lanka_local import moto_patches
+    from lanka_local.emulator import dynamodb_transactions_roll_back_by_item
+
+    # moto as the local stack runs it: a Query reads its partition, not the whole table,
+    # and a transaction copies what it writes, not the whole table.
+    undo_transactions = dynamodb_transactions_roll_back_by_item()
+    with moto_patches.installed(), mock_aws():
         from lanka_local import provision, services
         from lanka_local.gateway import staff_gateway
         from lanka_local.provision import moto_jwks
@@ -93,3 +123,4 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             client_id=provisioned.user_pool_client_id,
         )
         aws.forget_clients()
+    undo_transactions()

@@ -24,8 +24,8 @@ def test_created_client_has_phone_in_e164_and_a_normalized_email(world):
     # then
     assert response.status_code == 201
     client = response.get_json()
-    assert client["phones"] == ["+380501234567"]
-    assert client["emails"] == ["olena@example.com"]
+    assert client["phones"] == [{"number": "+380501234567", "label": "mobile"}]
+    assert client["emails"] == [{"address": "olena@example.com", "label": "personal"}]
     assert client["name"] == "Олена Петренко"
     assert client["owner_id"] == world.user_id("olena")
 
@@ -37,7 +37,7 @@ def test_created_client_can_be_read_back(world):
     response = world.http.get(f"/api/clients/clients/{client_id}", headers=world.headers())
     # then
     assert response.status_code == 200
-    assert response.get_json()["phones"] == ["+380501234567"]
+    assert [phone["number"] for phone in response.get_json()["phones"]] == ["+380501234567"]
 
 
 def test_deals_learns_the_new_clients_name_through_the_bus(world):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lanka_platform.contracts import clients
+from lanka_platform.contracts import booking, clients, deals, notifications
 from lanka_platform.events import Contract
 
-_MODULES = (clients,)
+_MODULES = (booking, clients, deals, notifications)
 
 
 def registry() -> dict[str, type[Contract]]:
@@ -13,6 +13,12 @@ def registry() -> dict[str, type[Contract]]:
     found: dict[str, type[Contract]] = {}
     for module in _MODULES:
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Contract) and value is not Contract:
+            # A private base (`_ClientsEvent`) carries shared settings, not an event.
+            if (
+                isinstance(value, type)
+                and issubclass(value, Contract)
+                and value is not Contract
+                and not value.__name__.startswith("_")
+            ):
                 found[value.detail_type] = value
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -34,3 +35,30 @@ def normalize_email(raw: str) -> str:
     normalized: str = result.normalized
     local, _, domain = normalized.rpartition("@")
     return f"{local.lower()}@{domain.lower()}"
+
+
+_TELEGRAM_NAME = re.compile(r"^[a-z][a-z0-9_]{3,31}$")
+_VIBER_ID = re.compile(r"^[A-Za-z0-9+/=_\-]{6,64}$")
+
+
+def normalize_telegram(raw: str) -> str:
+    """A Telegram username without `@` or `t.me/`, lower-cased (Telegram ignores case), or
+    a numeric user id as the bot API gives it."""
+    value = raw.strip()
+    for prefix in ("https://t.me/", "http://t.me/", "t.me/", "@"):
+        if value.lower().startswith(prefix):
+            value = value[len(prefix) :]
+    if value.isdigit() and 5 <= len(value) <= 15:
+        return value
+    value = value.lower()
+    if not _TELEGRAM_NAME.match(value):
+        raise InvalidContact("This is not a Telegram username (5-32 letters, digits or _) or user id.")
+    return value
+
+
+def normalize_viber(raw: str) -> str:
+    """A Viber user id as the Viber bot API gives it (case matters, so it is kept)."""
+    value = raw.strip()
+    if not _VIBER_ID.match(value):
+        raise InvalidContact("This is not a Viber user id.")
+    return value

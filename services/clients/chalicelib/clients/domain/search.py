@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 from chalicelib.clients.domain.clients import can_see_owner
 from chalicelib.clients.domain.model import ClientKind
+from pydantic import Field
 
 from lanka_platform.auth import Principal
 from lanka_platform.schema import Schema
@@ -28,11 +29,13 @@ APOSTROPHES = "'’ʼ`‘ʹ"
 MIN_FRAGMENT = 2
 MIN_PHONE_DIGITS = 3
 # Bounds that keep a client, its contact points and its index entries inside one
-# TransactWriteItems (100 items): at most 4 words of at most 20 characters, and at most
-# 64 name entries in all (a person's "Прізвище Ім'я По батькові" needs about 45).
+# TransactWriteItems (100 items), even when an edit renames the client (the old name's
+# entries are deleted and the new one's written together): at most 4 words of at most 20
+# characters, and at most 40 name entries in all (a person's "Прізвище Ім'я По батькові"
+# needs about 40 in both scripts).
 MAX_NAME_WORDS = 4
 MAX_WORD_CHARS = 20
-MAX_NAME_ENTRIES = 64
+MAX_NAME_ENTRIES = 40
 
 _APOSTROPHE_TABLE = str.maketrans("", "", APOSTROPHES)
 _WORD = re.compile(r"[^\W_]+")
@@ -197,14 +200,28 @@ def parse_query(raw: str) -> SearchTerm:
 
 
 class ClientMatch(Schema):
-    """One client a search found: what the receptionist needs to recognise the caller."""
+    """One client a search found: enough to recognise the caller, no contact details (those
+    are on the client's card, where reading them is audited)."""
 
     id: str
     name: str
     kind: ClientKind
-    phones: list[str]
-    emails: list[str]
     owner_id: str | None
+    phone_hint: str | None = Field(default=None, description="The last digits of the first phone")
+    email_hint: str | None = Field(default=None, description="The first e-mail, mostly masked")
+
+
+def phone_hint(e164: str | None) -> str | None:
+    """`+380671234567` -> `…4567`: what the caller recognises, not what can be dialled."""
+    return f"…{e164[-4:]}" if e164 else None
+
+
+def email_hint(email: str | None) -> str | None:
+    """`olena@example.com` -> `o…@example.com`."""
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
 
 
 class SearchResults(Schema):
@@ -226,6 +243,15 @@ def find_clients(index: SearchIndex, raw_query: str, limit: int, by: Principal) 
         return can_see_owner(by, match.owner_id) and term.admits(match.name)
 
     return SearchResults(items=index.search(term, limit, wanted))
+
+
+def index_keys(name: str, phones: Sequence[str], emails: Sequence[str]) -> list[tuple[SearchKind, str]]:
+    """Every (kind, key) a client is found by."""
+    return [
+        *(("name", key) for key in name_keys(name)),
+        *(("phone", key) for key in dict.fromkeys(map(phone_key, phones))),
+        *(("email", key) for key in dict.fromkeys(map(email_key, emails))),
+    ]
 
 
 def index_entry_count(name: str, phones: Sequence[str], emails: Sequence[str]) -> int:

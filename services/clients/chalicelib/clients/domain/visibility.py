@@ -1,0 +1,23 @@
+"""Who may see which client.
+
+Managers see and edit their own clients and the unassigned ones; the head and admins see
+all. Field workers (measurer, designer, production, installer) see only the clients of the
+jobs they are assigned, and of those only the visit card (name, phones, addresses).
+"""
+
+from __future__ import annotations
+
+from lanka_platform.auth import MANAGER, Principal
+
+OFFICE_ROLES = ("admin", "head", "manager")
+SUPERVISOR_ROLES = ("admin", "head")
+FIELD_ROLES = ("measurer", "designer", "production", "installer")
+
+
+def can_see_owner(by: Principal, owner_id: str | None) -> bool:
+    """Whether `by` sees (and edits) a client owned by `owner_id` on the office side."""
+    if by.is_supervisor:
+        return True
+    if MANAGER in by.roles:
+        return owner_id in (None, by.user_id)
+    return False

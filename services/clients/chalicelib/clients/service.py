@@ -1,0 +1,9 @@
+"""The clients service object, shared by the route and handler modules."""
+
+from __future__ import annotations
+
+from chalicelib.clients.store import MODELS
+
+from lanka_platform.service import LankaService
+
+service = LankaService("clients", models=MODELS)

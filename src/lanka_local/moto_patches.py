@@ -1,0 +1,435 @@
+"""moto's DynamoDB Query made to read what DynamoDB reads: one partition, one key range.
+
+moto 5.2.5 answers a Query on a table by sorting every item of the table (`all_items()`)
+and walking them all to keep those of the queried partition key, then walking those to
+keep the sort-key range: a Query costs O(table size), so anything timed on moto slows as
+data grows, however well the access pattern is designed. `install()` changes that while it
+is in force:
+
+* a table's partitions (`Table.items[hash_key]`, a dict of sort key -> item) are kept in a
+  dict that also knows its keys in sort order, re-sorted lazily by the first Query after a
+  key came or went (`_SortedPartition`);
+* `Table.query` looks the partition up by its key and finds the sort-key range by bisection
+  (`=`, `<`, `<=`, `>`, `>=`, `BETWEEN`, `begins_with`), then reads just the items of that
+  range, as far as `Limit`, the 1 MB page limit and `ExclusiveStartKey` let it.
+
+The answer is moto's own, to the item: the same items in the same order, the same
+`ScannedCount`, and the same `LastEvaluatedKey`, including moto's quirk of returning one
+when a page is full and the partition holds any further key, matching or not. The
+filter expression and the projection are applied afterwards by moto's own code, as
+moto does. Whatever the fast path does not model is left to moto's `Table.query`:
+queries on an index (a GSI's key lives in attributes that `UpdateItem` changes in place,
+so keeping a GSI sorted would take hooks deep in moto), the legacy `QueryFilter` and
+non-key `KeyConditions`, sort keys that are not all strings or all numbers, a `Limit`
+below 1, a `ScanIndexForward` that is not a boolean, and tables created before `install()`.
+
+One assumption: an item is at most 405,000 bytes as moto counts them (moto refuses bigger
+ones on every write), so a page holding less than 595,000 bytes can never be closed by the
+size of an item it does not return.
+
+`tests/integration/test_moto_query_patch.py` compares patched and unpatched answers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import copy
+import functools
+import itertools
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
+
+# Bumped on every change to a partition's set of keys: a sort order is valid for the
+# generation it was computed at (a shared counter: `next()` is atomic under the GIL).
+_GENERATIONS = itertools.count(1)
+# moto's bound on the size of one item (`LimitedSizeDict`), checked on every write.
+_LARGEST_ITEM = 405_000
+_SORTABLE_TYPES = frozenset({"S", "N"})
+_OPERATORS = {
+    "=": "EQ",
+    "EQ": "EQ",
+    "<": "LT",
+    "LT": "LT",
+    "<=": "LE",
+    "LE": "LE",
+    ">": "GT",
+    "GT": "GT",
+    ">=": "GE",
+    "GE": "GE",
+    "BETWEEN": "BETWEEN",
+    "BEGINS_WITH": "BEGINS_WITH",
+}
+_OPERANDS = {"BETWEEN": 2}
+
+_lock = threading.Lock()
+_installs = 0
+_restore_moto: Callable[[], None] | None = None
+
+
+def install() -> Callable[[], None]:
+    """Put the partition-reading Query in force; returns the function that takes it back.
+
+    Installs nest: moto is restored when every `install()` has been taken back. Only tables
+    created while it is in force get sorted partitions; older ones keep moto's Query."""
+    global _installs, _restore_moto
+    with _lock:
+        if _installs == 0:
+            _restore_moto = _patch_moto()
+        _installs += 1
+    taken_back = False
+
+    def uninstall() -> None:
+        global _installs, _restore_moto
+        nonlocal taken_back
+        with _lock:
+            if taken_back:
+                return
+            taken_back = True
+            _installs -= 1
+            if _installs == 0 and _restore_moto is not None:
+                _restore_moto()
+                _restore_moto = None
+
+    return uninstall
+
+
+@contextlib.contextmanager
+def installed() -> Iterator[None]:
+    """`install()` for the duration of a `with` block."""
+    take_back = install()
+    try:
+        yield
+    finally:
+        take_back()
+
+
+def _patch_moto() -> Callable[[], None]:
+    from moto.dynamodb.models.table import Table
+
+    moto_init = Table.__init__
+    moto_query = Table.query
+
+    def __init__(table: Any, *args: Any, **kwargs: Any) -> None:
+        moto_init(table, *args, **kwargs)
+        table.items = defaultdict(_SortedPartition)
+
+    @functools.wraps(moto_query)  # `Table.query.__wrapped__` stays moto's own
+    def query(
+        table: Any,
+        hash_key: Any,
+        range_comparison: str | None,
+        range_objs: list[Any],
+        limit: int,
+        exclusive_start_key: dict[str, Any],
+        scan_index_forward: bool,
+        projection_expressions: list[list[str]] | None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        filter_expression: Any = None,
+        hash_key_conditions: list[tuple[str, Any]] | None = None,
+        range_key_conditions: list[tuple[str, str, list[Any]]] | None = None,
+        **filter_kwargs: Any,
+    ) -> tuple[list[Any], int, dict[str, Any] | None]:
+        page = None
+        if not index_name and not filter_kwargs:
+            try:
+                page = _query_partition(
+                    table,
+                    hash_key,
+                    range_comparison,
+                    range_objs,
+                    limit,
+                    exclusive_start_key,
+                    scan_index_forward,
+                    range_key_conditions,
+                )
+            except _PartitionChanged:
+                page = None
+        if page is None:
+            return moto_query(  # type: ignore[no-any-return]
+                table,
+                hash_key,
+                range_comparison,
+                range_objs,
+                limit,
+                exclusive_start_key,
+                scan_index_forward,
+                projection_expressions,
+                index_name,
+                consistent_read,
+                filter_expression,
+                hash_key_conditions=hash_key_conditions,
+                range_key_conditions=range_key_conditions,
+                **filter_kwargs,
+            )
+        items, scanned_count, last_evaluated_key = page
+        # The rest is moto's `Table.query` as it is: copies, then filter, then projection.
+        results = copy.deepcopy(items)
+        if filter_expression is not None:
+            results = [item for item in results if filter_expression.expr(item)]
+        if projection_expressions:
+            results = [item.project(projection_expressions) for item in results]
+        return results, scanned_count, last_evaluated_key
+
+    Table.__init__ = __init__  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+
+    def restore() -> None:
+        Table.__init__ = moto_init  # type: ignore[method-assign]
+        Table.query = moto_query  # type: ignore[method-assign]
+
+    return restore
+
+
+class _SortedPartition(dict[Any, Any]):
+    """One partition of a table: sort key -> item, as moto keeps it, plus its keys in
+    moto's sort order (by `DynamoType.cast_value`), computed when first asked for after
+    a key came or went. Replacing the item of a key keeps the order."""
+
+    _generation = 0
+    _order: tuple[int, tuple[list[Any], list[Any]] | None] | None = None
+
+    def _keys_changed(self) -> None:
+        self._generation = next(_GENERATIONS)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        count = len(self)  # not `key in self`: hashing a DynamoType is slow
+        super().__setitem__(key, value)
+        if len(self) != count:
+            self._keys_changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._keys_changed()
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        had = key in self
+        value = super().pop(key, *default)
+        if had:
+            self._keys_changed()
+        return value
+
+    def popitem(self) -> tuple[Any, Any]:
+        pair = super().popitem()
+        self._keys_changed()
+        return pair
+
+    def clear(self) -> None:
+        super().clear()
+        self._keys_changed()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._keys_changed()
+
+    def __ior__(self, other: Any) -> _SortedPartition:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self._keys_changed()
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> _SortedPartition:
+        return type(self)(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SortedPartition:
+        copied = type(self)()
+        memo[id(self)] = copied
+        for key, value in dict.items(self):
+            dict.__setitem__(copied, copy.deepcopy(key, memo), copy.deepcopy(value, memo))
+        return copied
+
+    def in_order(self) -> tuple[list[Any], list[Any]] | None:
+        """The keys in ascending order and their sort values; None when the keys are not
+        all strings or all numbers (then moto's own Query answers)."""
+        # Writers change the keys, then the generation: keys read after the generation
+        # are at least that new, and a later write makes this order stale.
+        generation = self._generation
+        order = self._order
+        if order is not None and order[0] == generation:
+            return order[1]
+        keys = list(self)  # one C call: atomic against writers in other threads
+        types = {getattr(key, "type", None) for key in keys}
+        sorted_keys: tuple[list[Any], list[Any]] | None = None
+        if len(types) <= 1 and types <= _SORTABLE_TYPES:
+            pairs = sorted(((key.cast_value, key) for key in keys), key=lambda pair: pair[0])
+            sorted_keys = ([key for _, key in pairs], [value for value, _ in pairs])
+        self._order = (generation, sorted_keys)
+        return sorted_keys
+
+
+class _PartitionChanged(Exception):
+    """A key went away while a Query read the partition: let moto answer instead."""
+
+
+class _InQueryOrder(Sequence[Any]):
+    """The items of a partition in the order the Query reads them."""
+
+    def __init__(self, partition: dict[Any, Any], keys: list[Any], forward: bool) -> None:
+        self._partition = partition
+        self._keys = keys
+        self._forward = forward
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        key = self._keys[index if self._forward else len(self._keys) - 1 - index]
+        item = dict.get(self._partition, key)
+        if item is None:
+            raise _PartitionChanged
+        return item
+
+
+def _query_partition(
+    table: Any,
+    hash_key: Any,
+    range_comparison: str | None,
+    range_objs: list[Any],
+    limit: int | None,
+    exclusive_start_key: dict[str, Any] | None,
+    scan_index_forward: Any,
+    range_key_conditions: list[tuple[str, str, list[Any]]] | None,
+) -> tuple[list[Any], int, dict[str, Any] | None] | None:
+    """moto's answer to a table Query before filter and projection, reading one partition;
+    None when this case is left to moto."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    if hash_key is None or scan_index_forward not in (True, False):
+        return None
+    if limit is not None and (type(limit) is not int or limit < 1):
+        return None
+    forward = scan_index_forward is True
+    if table.range_key_attr is None:
+        if range_comparison or range_key_conditions:
+            return None
+        item = table.items.get(hash_key)
+        candidates: Sequence[Any] = [item] if isinstance(item, Item) else []
+        return _page(table, candidates, 0, len(candidates), limit, exclusive_start_key, forward)
+
+    if range_key_conditions and (
+        len(range_key_conditions) != 1 or range_key_conditions[0][0] != table.range_key_attr
+    ):
+        return None
+    partition = table.items.get(hash_key)
+    if partition is None:
+        return [], 0, None
+    if not isinstance(partition, _SortedPartition):
+        return None
+    order = partition.in_order()
+    if order is None:
+        return None
+    keys, values = order
+    if not keys:
+        return [], 0, None
+    found = _key_range(values, keys[0].type, range_comparison, range_objs)
+    if found is None:
+        return None
+    low, high = found
+    count = len(keys)
+    start, end = (low, high) if forward else (count - high, count - low)
+    return _page(
+        table, _InQueryOrder(partition, keys, forward), start, end, limit, exclusive_start_key, forward
+    )
+
+
+def _key_range(
+    values: list[Any], key_type: str, comparison: str | None, operands: list[Any]
+) -> tuple[int, int] | None:
+    """Where the sort values that satisfy the key condition lie in `values` (ascending):
+    [low, high); None for a condition the bisection does not model."""
+    if comparison is None:
+        return 0, len(values)
+    operator = _OPERATORS.get(comparison)
+    if operator is None or len(operands) != _OPERANDS.get(operator, 1):
+        return None
+    if any(getattr(operand, "type", None) != key_type for operand in operands):
+        return None
+    if operator == "BEGINS_WITH" and key_type != "S":
+        return None
+    bounds = [operand.cast_value for operand in operands]
+    value = bounds[0]
+    if operator == "EQ":
+        return bisect.bisect_left(values, value), bisect.bisect_right(values, value)
+    if operator == "LT":
+        return 0, bisect.bisect_left(values, value)
+    if operator == "LE":
+        return 0, bisect.bisect_right(values, value)
+    if operator == "GT":
+        return bisect.bisect_right(values, value), len(values)
+    if operator == "GE":
+        return bisect.bisect_left(values, value), len(values)
+    if operator == "BETWEEN":
+        low = bisect.bisect_left(values, bounds[0])
+        return low, max(low, bisect.bisect_right(values, bounds[1]))
+    # begins_with: the keys that have the prefix come first among those not below it.
+    low = bisect.bisect_left(values, value)
+    high = bisect.bisect_left(values, True, lo=low, key=lambda key: not key.startswith(value))
+    return low, high
+
+
+def _page(
+    table: Any,
+    candidates: Sequence[Any],
+    match_start: int,
+    match_end: int,
+    limit: int | None,
+    exclusive_start_key: dict[str, Any] | None,
+    forward: bool,
+) -> tuple[list[Any], int, dict[str, Any] | None]:
+    """moto's paging loop over `candidates` (the partition in query order), of which
+    [match_start, match_end) satisfy the key condition, visiting only the items it returns.
+
+    moto skips the candidates up to `ExclusiveStartKey` (a prefix, found here by bisection
+    with moto's own comparison), then, for every candidate left, closes the page if it is
+    full (`Limit`) or if adding that candidate would pass 1 MB, and otherwise takes it if
+    it matches. Candidates before the matching ones meet an empty page, which neither
+    limit closes."""
+    from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
+
+    hash_attrs = [table.hash_key_attr]
+    range_attrs = [table.range_key_attr]
+    start = 0
+    if exclusive_start_key is not None and candidates:
+        start = bisect.bisect_left(
+            range(len(candidates)),
+            True,
+            key=lambda index: (
+                not table._item_comes_before_dct(
+                    candidates[index], exclusive_start_key, hash_attrs, range_attrs, forward
+                )
+            ),
+        )
+    results: list[Any] = []
+    size = 0
+    for index in range(max(start, match_start), match_end):
+        item = candidates[index]
+        item_size = item.size()
+        if len(results) == limit or size + item_size > RESULT_SIZE_LIMIT:
+            return results, len(results), table._get_last_evaluated_key(results[-1], None)
+        results.append(item)
+        size += item_size
+    following = range(max(start, match_end), len(candidates))
+    if results and following:
+        if len(results) == limit:
+            return results, len(results), table._get_last_evaluated_key(results[-1], None)
+        if size + _LARGEST_ITEM > RESULT_SIZE_LIMIT:
+            for index in following:
+                if size + candidates[index].size() > RESULT_SIZE_LIMIT:
+                    return results, len(results), table._get_last_evaluated_key(results[-1], None)
+    return results, len(results), None

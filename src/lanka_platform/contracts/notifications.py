@@ -1,0 +1,45 @@
+"""Events the notifications service publishes (it owns every inbound channel)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from lanka_platform.events import Contract
+
+SOURCE = "lanka.notifications"
+
+Channel = Literal["website", "booking_widget", "price_widget", "email", "phone", "telegram", "viber", "other"]
+
+
+class RequestReceived(Contract):
+    """Someone asked for something through a channel: a form, a call, a message. The
+    clients service finds (or creates) the client; deals opens a deal."""
+
+    detail_type: ClassVar[str] = "RequestReceived"
+    source: ClassVar[str] = SOURCE
+    version: ClassVar[int] = 1
+
+    request_id: str
+    channel: Channel
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    telegram: str | None = Field(default=None, max_length=64)
+    viber: str | None = Field(default=None, max_length=64)
+    message: str | None = Field(default=None, max_length=4000)
+    subject: str | None = Field(default=None, max_length=200, description="What it is about (form, service)")
+
+
+class MessageReceived(Contract):
+    """A known client wrote to the company (a chat message, an e-mail, an SMS)."""
+
+    detail_type: ClassVar[str] = "MessageReceived"
+    source: ClassVar[str] = SOURCE
+    version: ClassVar[int] = 1
+
+    message_id: str
+    client_id: str
+    channel: Channel
+    text: str = Field(default="", max_length=4000)
