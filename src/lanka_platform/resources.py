@@ -141,6 +141,7 @@ _CLIENT_EVENTS = (
 )
 
 _DEAL_EVENTS = (
+    "CallLogged",
     "DealCreated",
     "DealStageChanged",
     "DealUpdated",
@@ -186,6 +187,14 @@ SERVICES: tuple[Service, ...] = (
             "DealStageChanged",
             "TaskCreated",
             "TaskCompleted",
+            "CallLogged",
+            "MessageRequested",
+            "PaymentReceived",
+            "DocumentSent",
+            "BookingCreated",
+            "BookingCancelled",
+            "QuoteAccepted",
+            "MessageReceived",
         ),
         indexes=(Index("gsi1", "gsi1pk", "gsi1sk"), Index("gsi2", "gsi2pk", "gsi2sk")),
         buckets=(f"{PREFIX}-exports", f"{PREFIX}-imports"),

@@ -55,3 +55,35 @@ def test_a_redelivered_request_makes_one_client_and_one_timeline_entry(world):
         world, f"/clients/{client['id']}/timeline", user="boss", role="head", kind="request"
     ).get_json()
     assert len(entries["items"]) == 1
+
+
+def test_the_timeline_gathers_what_every_service_says_about_the_client(world):
+    # given
+    from datetime import UTC, datetime
+
+    from lanka_platform.contracts import booking, deals, notifications
+
+    client = create(world, {"name": "Олена", "phone": "0671234567"})
+    cid = client["id"]
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    # when: one event of each kind, delivered newest first
+    for event in reversed(
+        [
+            deals.CallLogged(
+                call_id="c1", client_id=cid, direction="in", duration_seconds=95, result="замір у пн"
+            ),
+            booking.BookingCreated(booking_id="b1", client_id=cid, service="measurement", starts_at=at),
+            booking.QuoteAccepted(quote_id="q1", client_id=cid, amount=4_500_000),
+            deals.DocumentSent(document_id="d1", deal_id="x", kind="invoice", client_id=cid),
+            deals.PaymentReceived(payment_id="p1", deal_id="x", amount=2_000_000, client_id=cid),
+            notifications.MessageReceived(message_id="m1", client_id=cid, channel="viber", text="Дякую!"),
+            deals.MessageRequested(message_id="m2", client_id=cid, template="payment_received"),
+            booking.BookingCancelled(booking_id="b1", client_id=cid, service="measurement", by_client=True),
+        ]
+    ):
+        world.publish(event)
+    # then
+    kinds = [e["kind"] for e in get(world, f"/clients/{cid}/timeline", limit=100).get_json()["items"]]
+    assert {"call", "booking", "quote", "document", "payment", "message", "client"} == set(kinds)
+    calls = get(world, f"/clients/{cid}/timeline", kind="call").get_json()["items"]
+    assert calls[0]["detail"]["result"] == "замір у пн"

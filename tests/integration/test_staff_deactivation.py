@@ -96,5 +96,7 @@ def test_his_deals_and_open_tasks_go_to_whoever_takes_over(world):
         "/api/deals/tasks/mine", query_string={"view": "open"}, headers=world.headers("taras")
     )
     assert task.get_json()["id"] in [t["id"] for t in tasks.get_json()["items"]]
-    left = world.http.get("/api/deals/tasks/mine", query_string={"view": "open"}, headers=world.headers("taras"))
+    left = world.http.get(
+        "/api/deals/tasks/mine", query_string={"view": "open"}, headers=world.headers("taras")
+    )
     assert all(t["assignee_id"] == world.user_id("taras") for t in left.get_json()["items"])

@@ -200,6 +200,7 @@ class DocumentSent(_DealsEvent):
     document_id: str
     deal_id: str
     kind: str = Field(description="What the document is: invoice, contract, quote ...")
+    client_id: str | None = None
 
 
 class WebhookRequested(_DealsEvent):
@@ -213,3 +214,18 @@ class WebhookRequested(_DealsEvent):
     secret_ref: str | None = Field(
         default=None, description="Name of the signing secret the sender holds (never the secret)"
     )
+
+
+class CallLogged(_DealsEvent):
+    """A call with a client was recorded (by a manager, or by the telephony webhook)."""
+
+    detail_type: ClassVar[str] = "CallLogged"
+
+    call_id: str
+    client_id: str
+    deal_id: str | None = None
+    direction: Literal["in", "out"]
+    answered: bool = True
+    duration_seconds: int = Field(default=0, ge=0)
+    user_id: str | None = None
+    result: str | None = Field(default=None, max_length=2000, description="What was agreed")

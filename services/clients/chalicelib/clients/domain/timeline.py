@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from lanka_platform.contracts import booking, deals, notifications
 from lanka_platform.contracts import clients as events
-from lanka_platform.contracts import deals
 from lanka_platform.events import Contract, Envelope
 from lanka_platform.schema import Schema
 
@@ -86,6 +86,39 @@ DESCRIBE: dict[str, Describe] = {
         "task",
         {"task_id": d.task_id, "title": d.title, "deal_id": d.deal_id, "result": d.result, "done": True},
     ),
+    "CallLogged": lambda d: (
+        d.client_id, "call",
+        {"call_id": d.call_id, "deal_id": d.deal_id, "direction": d.direction, "answered": d.answered,
+         "duration_seconds": d.duration_seconds, "user_id": d.user_id, "result": d.result},
+    ),
+    "MessageRequested": lambda d: (
+        d.client_id, "message",
+        {"message_id": d.message_id, "direction": "out", "template": d.template, "channel": d.channel},
+    ),
+    "MessageReceived": lambda d: (
+        d.client_id, "message",
+        {"message_id": d.message_id, "direction": "in", "channel": d.channel, "text": d.text},
+    ),
+    "BookingCreated": lambda d: (
+        d.client_id, "booking",
+        {"booking_id": d.booking_id, "service": d.service, "deal_id": d.deal_id,
+         "starts_at": d.starts_at and d.starts_at.isoformat()},
+    ),
+    "BookingCancelled": lambda d: (
+        d.client_id, "booking",
+        {"booking_id": d.booking_id, "service": d.service, "cancelled": True, "by_client": d.by_client},
+    ),
+    "QuoteAccepted": lambda d: (
+        d.client_id, "quote",
+        {"quote_id": d.quote_id, "deal_id": d.deal_id, "amount": d.amount, "currency": d.currency},
+    ),
+    "DocumentSent": lambda d: (
+        d.client_id, "document", {"document_id": d.document_id, "deal_id": d.deal_id, "document": d.kind},
+    ),
+    "PaymentReceived": lambda d: (
+        d.client_id, "payment",
+        {"payment_id": d.payment_id, "deal_id": d.deal_id, "amount": d.amount, "currency": d.currency},
+    ),
 }  # fmt: skip
 TIMELINE_EVENTS: tuple[type[Contract], ...] = (
     events.ClientCreated,
@@ -99,6 +132,14 @@ TIMELINE_EVENTS: tuple[type[Contract], ...] = (
     deals.DealStageChanged,
     deals.TaskCreated,
     deals.TaskCompleted,
+    deals.CallLogged,
+    deals.MessageRequested,
+    deals.PaymentReceived,
+    deals.DocumentSent,
+    booking.BookingCreated,
+    booking.BookingCancelled,
+    booking.QuoteAccepted,
+    notifications.MessageReceived,
 )
 # Detail fields that may hold personal data: blanked when the client is erased.
 PERSONAL_DETAIL = ("text", "message", "result")
