@@ -236,6 +236,9 @@ def test_merging_clients_repoints_their_deals(world):
     survivor = client(world, name="Олена")
     other = client(world, name="Олена дубль")
     opened = deal(world, other["id"])
+    world.http.post(
+        f"{DEALS}/tasks", json={"title": "Передзвонити", "deal_id": opened["id"]}, headers=world.headers()
+    )
     # when
     world.http.post(
         f"/api/clients/clients/{survivor['id']}/merge",
@@ -246,6 +249,8 @@ def test_merging_clients_repoints_their_deals(world):
     # then
     moved = world.http.get(f"{DEALS}/deals/{opened['id']}", headers=world.headers()).get_json()
     assert moved["client_id"] == survivor["id"]
+    tasks = world.http.get(f"{DEALS}/deals/{opened['id']}/tasks", headers=world.headers()).get_json()["items"]
+    assert tasks and all(task["client_id"] == survivor["id"] for task in tasks)
 
 
 def test_deals_and_their_moves_are_on_the_clients_timeline(world):

@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib.deals.domain import directory
 from chalicelib.deals.domain.directory import ClientCard
 from chalicelib.deals.service import service
-from chalicelib.deals.store import ClientDirectory, DealStore
+from chalicelib.deals.store import ClientDirectory, DealStore, TaskStore
 
 from lanka_platform.api import Call
 from lanka_platform.contracts import clients as client_events
@@ -61,11 +61,22 @@ def on_client_merged(event: Envelope[client_events.ClientMerged], unit: UnitOfWo
 
 
 def _repoint_deals(merged_id: str, survivor_id: str, name: str) -> None:
-    """The merged client's deals now belong to the survivor, each in its own transaction
-    (a redelivery finds the ones already moved gone from the merged client's links)."""
+    """The merged client's deals and their tasks now belong to the survivor, each in its own
+    transaction, a deal's tasks before the deal itself (a redelivery finds the deals already
+    moved gone from the merged client's links, and redoes the rest)."""
     deals = DealStore(service.store)
+    tasks = TaskStore(service.store)
     while ids := deals.ids_of_client(merged_id, RELINK_CHUNK):
         for deal_id in ids:
+            for task in tasks.of_deal(deal_id):
+                if task.client_id == merged_id:
+                    own = service.store.unit_of_work()
+                    tasks.replace(
+                        own,
+                        task,
+                        task.model_copy(update={"client_id": survivor_id, "version": task.version + 1}),
+                    )
+                    own.commit()
             deal = deals.get(deal_id)
             own = service.store.unit_of_work()
             if deal is not None and deal.client_id == merged_id:
