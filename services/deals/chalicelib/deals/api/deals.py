@@ -4,8 +4,9 @@ keep the board's counters."""
 from __future__ import annotations
 
 from chalicelib.deals.api import automation, integrations
+from chalicelib.deals.domain import automation as rulebook
 from chalicelib.deals.domain import deals as dealing
-from chalicelib.deals.domain.automation import TEMPLATE_RULES
+from chalicelib.deals.domain import pipelines as templates
 from chalicelib.deals.domain.deals import (
     Board,
     BoardColumn,
@@ -16,7 +17,7 @@ from chalicelib.deals.domain.deals import (
     NewDeal,
     OwnerChange,
 )
-from chalicelib.deals.domain.pipelines import TEMPLATES, Pipeline, PipelineSpec
+from chalicelib.deals.domain.pipelines import Pipeline, PipelineSpec
 from chalicelib.deals.service import service
 from chalicelib.deals.store import ClientDirectory, DealStore, PipelineStore, RuleStore
 from pydantic import ConfigDict, Field
@@ -78,10 +79,10 @@ def ensure_default_pipeline(pipelines: PipelineStore) -> Pipeline:
     found = pipelines.default()
     if found is not None:
         return found
-    pipeline = Pipeline(id=DEFAULT_PIPELINE_ID, **TEMPLATES["furniture"].model_dump())
+    pipeline = Pipeline(id=DEFAULT_PIPELINE_ID, **templates.TEMPLATES["furniture"].model_dump())
     unit = service.store.unit_of_work()
     pipelines.save(unit, pipeline, expected=None)
-    RuleStore(service.store).install(unit, pipeline.id, TEMPLATE_RULES["furniture"])
+    RuleStore(service.store).install(unit, pipeline.id, rulebook.TEMPLATE_RULES["furniture"])
     try:
         unit.commit()
     except Problem:
@@ -131,13 +132,13 @@ def add_pipeline(call: Call, body: PipelineSpec) -> Pipeline:
 @service.route("/pipelines/templates/{template}", "POST", response=Pipeline, status=201, roles=("admin",))
 def add_pipeline_from_template(call: Call, template: str) -> Pipeline:
     """A new pipeline from a template: `furniture`, `salon` or `wholesale`."""
-    spec = TEMPLATES.get(template)
+    spec = templates.TEMPLATES.get(template)
     if spec is None:
         raise Problem.not_found("The template")
     ensure_default_pipeline(_pipelines(call))
     pipeline = Pipeline(id=new_id(), **{**spec.model_dump(), "is_default": False})
     _pipelines(call).save(call.unit, pipeline, expected=None)
-    RuleStore(call.store).install(call.unit, pipeline.id, TEMPLATE_RULES[template])
+    RuleStore(call.store).install(call.unit, pipeline.id, rulebook.TEMPLATE_RULES[template])
     return pipeline
 
 

@@ -20,6 +20,7 @@ so a redelivered event can never create a second task or send a second message.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -833,262 +834,279 @@ def _message(template: str) -> SendMessage:
 HOUR = 60
 DAY = 24 * HOUR
 
-FURNITURE_RULES = RuleSetSpec(
-    rules=[
-        _rule(
-            "contact_new_request",
-            "Нова заявка: зв'язатися з клієнтом за 15 хвилин",
-            _entered("new"),
-            CreateTask(
-                type="create_task",
-                title="Зв'язатися з клієнтом",
-                kind="contact_client",
-                assignee=OWNER,
-                assignee_role=MANAGER,
-                due_in_minutes=15,
-                priority="high",
-                reminders=[5],
-            ),
-        ),
-        _rule(
-            "contacted",
-            "Клієнту подзвонили: «Зв'язалися»",
-            _completed("contact_client"),
-            _move("contacted"),
-            conditions=_in_stage("new"),
-        ),
-        _rule(
-            "measurement_booked",
-            "Замір записано: «Замір призначено»",
-            BookingTrigger(type="booking_created", service="measurement"),
-            _move("measurement_booked"),
-            conditions=_in_stage("new", "contacted"),
-        ),
-        _rule(
-            "measurer_visit",
-            "Замір записано: задача замірнику на час візиту",
-            BookingTrigger(type="booking_created", service="measurement"),
-            CreateTask(
-                type="create_task",
-                title="Замір у клієнта",
-                kind="measure",
-                assignee=BOOKING_STAFF,
-                assignee_role="measurer",
-                due_at_booking_start=True,
-                due_in_minutes=DAY,
-                reminders=[HOUR],
-            ),
-        ),
-        _rule(
-            "measurement_cancelled",
-            "Замір скасовано: сказати менеджеру",
-            BookingTrigger(type="booking_cancelled", service="measurement"),
-            Notify(type="notify", user_id=OWNER, text="Клієнт скасував замір: домовтеся про інший час."),
-        ),
-        _rule(
-            "measured",
-            "Розміри зняті: «Заміряно»",
-            _completed("measure"),
-            _move("measured"),
-            conditions=_in_stage("measurement_booked"),
-        ),
-        _rule(
-            "designer_prices",
-            "Заміряно: дизайнер рахує ціну",
-            _entered("measured"),
-            CreateTask(
-                type="create_task",
-                title="Прорахувати замовлення",
-                kind="price_job",
-                assignee_role="designer",
-                due_in_minutes=DAY,
-                reminders=[2 * HOUR],
-            ),
-        ),
-        _rule(
-            "priced",
-            "Ціну пораховано: «Прорахунок»",
-            _completed("price_job"),
-            _move("pricing"),
-            conditions=_in_stage("measured"),
-        ),
-        _rule(
-            "call_with_price",
-            "Ціну пораховано: менеджер дзвонить клієнту",
-            _completed("price_job"),
-            CreateTask(
-                type="create_task",
-                title="Зателефонувати клієнту з ціною",
-                kind="call_with_price",
-                assignee=OWNER,
-                assignee_role=MANAGER,
-                due_in_minutes=2 * HOUR,
-                priority="high",
-                reminders=[30],
-            ),
-        ),
-        _rule(
-            "invoice_on_agreement",
-            "Ціну погоджено: рахунок",
-            _entered("price_agreed"),
-            GenerateDocument(type="generate_document", template="invoice"),
-            _move("invoiced"),
-        ),
-        _rule(
-            "paid",
-            "Оплата надійшла: «Оплачено»",
-            EventTrigger(type="payment_received"),
-            _move("paid"),
-            conditions=_in_stage("price_agreed", "invoiced"),
-        ),
-        _rule(
-            "production",
-            "Оплачено: у виробництво",
-            _entered("paid"),
-            CreateTask(
-                type="create_task",
-                title="Виготовити замовлення",
-                kind="produce",
-                assignee_role="production",
-                due_in_minutes=14 * DAY,
-                reminders=[DAY],
-            ),
-            _message("payment_received"),
-            _move("in_production"),
-        ),
-        _rule(
-            "produced",
-            "Виготовлено: «Готово»",
-            _completed("produce"),
-            _move("ready"),
-            conditions=_in_stage("paid", "in_production"),
-        ),
-        _rule(
-            "agree_delivery",
-            "Готово: погодити доставку",
-            _entered("ready"),
-            CreateTask(
-                type="create_task",
-                title="Погодити з клієнтом час доставки",
-                kind="agree_delivery",
-                assignee=OWNER,
-                assignee_role=MANAGER,
-                due_in_minutes=4 * HOUR,
-                reminders=[HOUR],
-            ),
-            _message("order_ready"),
-        ),
-        _rule(
-            "delivery_agreed",
-            "Доставку погоджено: «Доставку погоджено»",
-            _completed("agree_delivery"),
-            _move("delivery_agreed"),
-            conditions=_in_stage("ready"),
-        ),
-        _rule(
-            "installation",
-            "Доставку погоджено: монтажникам",
-            _entered("delivery_agreed"),
-            CreateTask(
-                type="create_task",
-                title="Доставити й встановити",
-                kind="install",
-                assignee_role="installer",
-                due_in_minutes=3 * DAY,
-                reminders=[DAY],
-            ),
-        ),
-        _rule(
-            "installed",
-            "Встановлено: угоду виграно",
-            _completed("install"),
-            _move("installed"),
-            conditions=_in_stage("delivery_agreed"),
-        ),
-    ]
-)
 
-SALON_RULES = RuleSetSpec(
-    rules=[
-        _rule(
-            "contact_new_request",
-            "Нова заявка: передзвонити за 10 хвилин",
-            _entered("new"),
-            CreateTask(
-                type="create_task",
-                title="Передзвонити клієнтці",
-                kind="contact_client",
-                assignee=OWNER,
-                assignee_role=MANAGER,
-                due_in_minutes=10,
-                priority="high",
+@functools.cache
+def _templates() -> dict[str, Any]:
+    """Built on first use, not at import: validating them is paid for in each cold start."""
+    FURNITURE_RULES = RuleSetSpec(
+        rules=[
+            _rule(
+                "contact_new_request",
+                "Нова заявка: зв'язатися з клієнтом за 15 хвилин",
+                _entered("new"),
+                CreateTask(
+                    type="create_task",
+                    title="Зв'язатися з клієнтом",
+                    kind="contact_client",
+                    assignee=OWNER,
+                    assignee_role=MANAGER,
+                    due_in_minutes=15,
+                    priority="high",
+                    reminders=[5],
+                ),
             ),
-        ),
-        _rule(
-            "booked",
-            "Запис: «Записано» і підтвердження",
-            BookingTrigger(type="booking_created"),
-            _move("booked"),
-            _message("booking_confirmed"),
-            conditions=_in_stage("new"),
-        ),
-        _rule(
-            "booking_cancelled",
-            "Запис скасовано: сказати адміністратору",
-            BookingTrigger(type="booking_cancelled"),
-            Notify(type="notify", user_id=OWNER, text="Клієнтка скасувала запис."),
-        ),
-    ]
-)
+            _rule(
+                "contacted",
+                "Клієнту подзвонили: «Зв'язалися»",
+                _completed("contact_client"),
+                _move("contacted"),
+                conditions=_in_stage("new"),
+            ),
+            _rule(
+                "measurement_booked",
+                "Замір записано: «Замір призначено»",
+                BookingTrigger(type="booking_created", service="measurement"),
+                _move("measurement_booked"),
+                conditions=_in_stage("new", "contacted"),
+            ),
+            _rule(
+                "measurer_visit",
+                "Замір записано: задача замірнику на час візиту",
+                BookingTrigger(type="booking_created", service="measurement"),
+                CreateTask(
+                    type="create_task",
+                    title="Замір у клієнта",
+                    kind="measure",
+                    assignee=BOOKING_STAFF,
+                    assignee_role="measurer",
+                    due_at_booking_start=True,
+                    due_in_minutes=DAY,
+                    reminders=[HOUR],
+                ),
+            ),
+            _rule(
+                "measurement_cancelled",
+                "Замір скасовано: сказати менеджеру",
+                BookingTrigger(type="booking_cancelled", service="measurement"),
+                Notify(type="notify", user_id=OWNER, text="Клієнт скасував замір: домовтеся про інший час."),
+            ),
+            _rule(
+                "measured",
+                "Розміри зняті: «Заміряно»",
+                _completed("measure"),
+                _move("measured"),
+                conditions=_in_stage("measurement_booked"),
+            ),
+            _rule(
+                "designer_prices",
+                "Заміряно: дизайнер рахує ціну",
+                _entered("measured"),
+                CreateTask(
+                    type="create_task",
+                    title="Прорахувати замовлення",
+                    kind="price_job",
+                    assignee_role="designer",
+                    due_in_minutes=DAY,
+                    reminders=[2 * HOUR],
+                ),
+            ),
+            _rule(
+                "priced",
+                "Ціну пораховано: «Прорахунок»",
+                _completed("price_job"),
+                _move("pricing"),
+                conditions=_in_stage("measured"),
+            ),
+            _rule(
+                "call_with_price",
+                "Ціну пораховано: менеджер дзвонить клієнту",
+                _completed("price_job"),
+                CreateTask(
+                    type="create_task",
+                    title="Зателефонувати клієнту з ціною",
+                    kind="call_with_price",
+                    assignee=OWNER,
+                    assignee_role=MANAGER,
+                    due_in_minutes=2 * HOUR,
+                    priority="high",
+                    reminders=[30],
+                ),
+            ),
+            _rule(
+                "invoice_on_agreement",
+                "Ціну погоджено: рахунок",
+                _entered("price_agreed"),
+                GenerateDocument(type="generate_document", template="invoice"),
+                _move("invoiced"),
+            ),
+            _rule(
+                "paid",
+                "Оплата надійшла: «Оплачено»",
+                EventTrigger(type="payment_received"),
+                _move("paid"),
+                conditions=_in_stage("price_agreed", "invoiced"),
+            ),
+            _rule(
+                "production",
+                "Оплачено: у виробництво",
+                _entered("paid"),
+                CreateTask(
+                    type="create_task",
+                    title="Виготовити замовлення",
+                    kind="produce",
+                    assignee_role="production",
+                    due_in_minutes=14 * DAY,
+                    reminders=[DAY],
+                ),
+                _message("payment_received"),
+                _move("in_production"),
+            ),
+            _rule(
+                "produced",
+                "Виготовлено: «Готово»",
+                _completed("produce"),
+                _move("ready"),
+                conditions=_in_stage("paid", "in_production"),
+            ),
+            _rule(
+                "agree_delivery",
+                "Готово: погодити доставку",
+                _entered("ready"),
+                CreateTask(
+                    type="create_task",
+                    title="Погодити з клієнтом час доставки",
+                    kind="agree_delivery",
+                    assignee=OWNER,
+                    assignee_role=MANAGER,
+                    due_in_minutes=4 * HOUR,
+                    reminders=[HOUR],
+                ),
+                _message("order_ready"),
+            ),
+            _rule(
+                "delivery_agreed",
+                "Доставку погоджено: «Доставку погоджено»",
+                _completed("agree_delivery"),
+                _move("delivery_agreed"),
+                conditions=_in_stage("ready"),
+            ),
+            _rule(
+                "installation",
+                "Доставку погоджено: монтажникам",
+                _entered("delivery_agreed"),
+                CreateTask(
+                    type="create_task",
+                    title="Доставити й встановити",
+                    kind="install",
+                    assignee_role="installer",
+                    due_in_minutes=3 * DAY,
+                    reminders=[DAY],
+                ),
+            ),
+            _rule(
+                "installed",
+                "Встановлено: угоду виграно",
+                _completed("install"),
+                _move("installed"),
+                conditions=_in_stage("delivery_agreed"),
+            ),
+        ]
+    )
 
-WHOLESALE_RULES = RuleSetSpec(
-    rules=[
-        _rule(
-            "prepare_quote",
-            "Нове замовлення: комерційна пропозиція за 4 години",
-            _entered("new"),
-            CreateTask(
-                type="create_task",
-                title="Підготувати комерційну пропозицію",
-                kind="prepare_quote",
-                assignee=OWNER,
-                assignee_role=MANAGER,
-                due_in_minutes=4 * HOUR,
+    SALON_RULES = RuleSetSpec(
+        rules=[
+            _rule(
+                "contact_new_request",
+                "Нова заявка: передзвонити за 10 хвилин",
+                _entered("new"),
+                CreateTask(
+                    type="create_task",
+                    title="Передзвонити клієнтці",
+                    kind="contact_client",
+                    assignee=OWNER,
+                    assignee_role=MANAGER,
+                    due_in_minutes=10,
+                    priority="high",
+                ),
             ),
-        ),
-        _rule(
-            "invoice_on_acceptance",
-            "Пропозицію прийнято: рахунок",
-            EventTrigger(type="quote_accepted"),
-            GenerateDocument(type="generate_document", template="invoice"),
-            _move("invoiced"),
-            conditions=_in_stage("new", "quoted"),
-        ),
-        _rule(
-            "paid",
-            "Оплата: «Оплачено»",
-            EventTrigger(type="payment_received"),
-            _move("paid"),
-            conditions=_in_stage("quoted", "invoiced"),
-        ),
-        _rule(
-            "ship",
-            "Оплачено: відвантажити",
-            _entered("paid"),
-            CreateTask(
-                type="create_task",
-                title="Відвантажити замовлення",
-                kind="ship",
-                assignee_role="production",
-                due_in_minutes=DAY,
+            _rule(
+                "booked",
+                "Запис: «Записано» і підтвердження",
+                BookingTrigger(type="booking_created"),
+                _move("booked"),
+                _message("booking_confirmed"),
+                conditions=_in_stage("new"),
             ),
-            _message("payment_received"),
-        ),
-    ]
-)
+            _rule(
+                "booking_cancelled",
+                "Запис скасовано: сказати адміністратору",
+                BookingTrigger(type="booking_cancelled"),
+                Notify(type="notify", user_id=OWNER, text="Клієнтка скасувала запис."),
+            ),
+        ]
+    )
 
-TEMPLATE_RULES: dict[str, RuleSetSpec] = {
-    "furniture": FURNITURE_RULES,
-    "salon": SALON_RULES,
-    "wholesale": WHOLESALE_RULES,
-}
+    WHOLESALE_RULES = RuleSetSpec(
+        rules=[
+            _rule(
+                "prepare_quote",
+                "Нове замовлення: комерційна пропозиція за 4 години",
+                _entered("new"),
+                CreateTask(
+                    type="create_task",
+                    title="Підготувати комерційну пропозицію",
+                    kind="prepare_quote",
+                    assignee=OWNER,
+                    assignee_role=MANAGER,
+                    due_in_minutes=4 * HOUR,
+                ),
+            ),
+            _rule(
+                "invoice_on_acceptance",
+                "Пропозицію прийнято: рахунок",
+                EventTrigger(type="quote_accepted"),
+                GenerateDocument(type="generate_document", template="invoice"),
+                _move("invoiced"),
+                conditions=_in_stage("new", "quoted"),
+            ),
+            _rule(
+                "paid",
+                "Оплата: «Оплачено»",
+                EventTrigger(type="payment_received"),
+                _move("paid"),
+                conditions=_in_stage("quoted", "invoiced"),
+            ),
+            _rule(
+                "ship",
+                "Оплачено: відвантажити",
+                _entered("paid"),
+                CreateTask(
+                    type="create_task",
+                    title="Відвантажити замовлення",
+                    kind="ship",
+                    assignee_role="production",
+                    due_in_minutes=DAY,
+                ),
+                _message("payment_received"),
+            ),
+        ]
+    )
+
+    TEMPLATE_RULES: dict[str, RuleSetSpec] = {
+        "furniture": FURNITURE_RULES,
+        "salon": SALON_RULES,
+        "wholesale": WHOLESALE_RULES,
+    }
+    return {
+        "TEMPLATE_RULES": TEMPLATE_RULES,
+        "FURNITURE_RULES": FURNITURE_RULES,
+        "SALON_RULES": SALON_RULES,
+        "WHOLESALE_RULES": WHOLESALE_RULES,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        return _templates()[name]
+    except KeyError:
+        raise AttributeError(name) from None

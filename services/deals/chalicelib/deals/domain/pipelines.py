@@ -7,7 +7,8 @@ Stage keys are stable identifiers (what rules and events name); names are what p
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -91,55 +92,66 @@ def _stages(*rows: tuple[str, str, str, StageKind, int | None]) -> list[Stage]:
     ]
 
 
-FURNITURE = PipelineSpec(
-    name="Меблі на замовлення",
-    is_default=True,
-    stages=_stages(
-        ("new", "Нова заявка", "New request", "open", 2),
-        ("contacted", "Зв'язалися", "Contacted", "open", 48),
-        ("measurement_booked", "Замір призначено", "Measurement booked", "open", 168),
-        ("measured", "Заміряно", "Measured", "open", 48),
-        ("pricing", "Прорахунок", "Pricing", "open", 72),
-        ("price_agreed", "Ціну погоджено", "Price agreed", "open", 24),
-        ("invoiced", "Рахунок виставлено", "Invoiced", "open", 120),
-        ("paid", "Оплачено", "Paid", "open", 24),
-        ("in_production", "У виробництві", "In production", "open", 24 * 30),
-        ("ready", "Готово", "Ready", "open", 48),
-        ("delivery_agreed", "Доставку погоджено", "Delivery agreed", "open", 24 * 14),
-        ("installed", "Встановлено", "Installed", "won", None),
-        ("lost", "Втрачено", "Lost", "lost", None),
-    ),
-    lost_reasons=[
-        "Дорого",
-        "Обрали конкурента",
-        "Не виходить на зв'язок",
-        "Передумав",
-        "Терміни не підходять",
-    ],
-)
+@functools.cache
+def _templates() -> dict[str, Any]:
+    """Built on first use, not at import: validating them is paid for in each cold start."""
+    FURNITURE = PipelineSpec(
+        name="Меблі на замовлення",
+        is_default=True,
+        stages=_stages(
+            ("new", "Нова заявка", "New request", "open", 2),
+            ("contacted", "Зв'язалися", "Contacted", "open", 48),
+            ("measurement_booked", "Замір призначено", "Measurement booked", "open", 168),
+            ("measured", "Заміряно", "Measured", "open", 48),
+            ("pricing", "Прорахунок", "Pricing", "open", 72),
+            ("price_agreed", "Ціну погоджено", "Price agreed", "open", 24),
+            ("invoiced", "Рахунок виставлено", "Invoiced", "open", 120),
+            ("paid", "Оплачено", "Paid", "open", 24),
+            ("in_production", "У виробництві", "In production", "open", 24 * 30),
+            ("ready", "Готово", "Ready", "open", 48),
+            ("delivery_agreed", "Доставку погоджено", "Delivery agreed", "open", 24 * 14),
+            ("installed", "Встановлено", "Installed", "won", None),
+            ("lost", "Втрачено", "Lost", "lost", None),
+        ),
+        lost_reasons=[
+            "Дорого",
+            "Обрали конкурента",
+            "Не виходить на зв'язок",
+            "Передумав",
+            "Терміни не підходять",
+        ],
+    )
 
-SALON = PipelineSpec(
-    name="Салон краси",
-    stages=_stages(
-        ("new", "Нова заявка", "New request", "open", 1),
-        ("booked", "Записано", "Booked", "open", None),
-        ("visited", "Візит відбувся", "Visited", "won", None),
-        ("no_show", "Не прийшов", "No-show", "lost", None),
-    ),
-    lost_reasons=["Не прийшов", "Скасував", "Не додзвонилися"],
-)
+    SALON = PipelineSpec(
+        name="Салон краси",
+        stages=_stages(
+            ("new", "Нова заявка", "New request", "open", 1),
+            ("booked", "Записано", "Booked", "open", None),
+            ("visited", "Візит відбувся", "Visited", "won", None),
+            ("no_show", "Не прийшов", "No-show", "lost", None),
+        ),
+        lost_reasons=["Не прийшов", "Скасував", "Не додзвонилися"],
+    )
 
-WHOLESALE = PipelineSpec(
-    name="Гуртові замовлення",
-    stages=_stages(
-        ("new", "Нове замовлення", "New order", "open", 4),
-        ("quoted", "Комерційну пропозицію надіслано", "Quote sent", "open", 72),
-        ("invoiced", "Рахунок виставлено", "Invoiced", "open", 120),
-        ("paid", "Оплачено", "Paid", "open", 24),
-        ("shipped", "Відвантажено", "Shipped", "won", None),
-        ("lost", "Втрачено", "Lost", "lost", None),
-    ),
-    lost_reasons=["Ціна", "Немає в наявності", "Обрали іншого постачальника"],
-)
+    WHOLESALE = PipelineSpec(
+        name="Гуртові замовлення",
+        stages=_stages(
+            ("new", "Нове замовлення", "New order", "open", 4),
+            ("quoted", "Комерційну пропозицію надіслано", "Quote sent", "open", 72),
+            ("invoiced", "Рахунок виставлено", "Invoiced", "open", 120),
+            ("paid", "Оплачено", "Paid", "open", 24),
+            ("shipped", "Відвантажено", "Shipped", "won", None),
+            ("lost", "Втрачено", "Lost", "lost", None),
+        ),
+        lost_reasons=["Ціна", "Немає в наявності", "Обрали іншого постачальника"],
+    )
 
-TEMPLATES: dict[str, PipelineSpec] = {"furniture": FURNITURE, "salon": SALON, "wholesale": WHOLESALE}
+    TEMPLATES: dict[str, PipelineSpec] = {"furniture": FURNITURE, "salon": SALON, "wholesale": WHOLESALE}
+    return {"TEMPLATES": TEMPLATES, "FURNITURE": FURNITURE, "SALON": SALON, "WHOLESALE": WHOLESALE}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        return _templates()[name]
+    except KeyError:
+        raise AttributeError(name) from None
