@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from lanka_local import provision, services
+from lanka_local import demo, provision, services
 from lanka_local.emulator import Emulator
 from lanka_local.gateway import staff_gateway
 from lanka_local.router import EventRouter, Scheduler, jobs_of
@@ -64,6 +64,7 @@ class LocalStack:
         log(f"AWS emulator at {self.emulator.endpoint_url} (restored in {report.seconds:.2f} s)")
         provisioned = provision.Provisioner(self.client).provision()
         self._set_environment(provisioned)
+        first_start = not (self.config.data_dir / "demo-users.json").exists()
         self.passwords = self._demo_users(provisioned.user_pool_id)
         loaded = services.load_all()
         gateway = staff_gateway(
@@ -77,6 +78,8 @@ class LocalStack:
         )
         EventRouter(loaded, self.client("sqs")).run(self.stop_event, self._background_error)
         Scheduler(jobs_of(loaded)).run(self.stop_event, self._background_error)
+        if first_start:
+            log(f"Demo data: {demo.send_requests(self.client('events'))} requests of the furniture company")
         self.server = make_server(self.config.host, self.config.port, gateway, threaded=True)
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
 

@@ -75,3 +75,25 @@ def test_no_token_no_data_and_the_staff_app_is_served(stack_runner):
 
     with urllib.request.urlopen(stack.url + "/", timeout=10) as page:
         assert b"Lanka CRM" in page.read()
+
+
+def test_the_first_start_brings_the_furniture_companys_requests_once(stack_runner):
+    # given
+    stack = stack_runner.start()
+    token = stack.sign_in("head")
+
+    def queue():
+        status, page = stack.request("GET", "/api/deals/deals?owner=unassigned&limit=100", token=token)
+        return page["items"] if status == 200 and len(page["items"]) >= 6 else None
+
+    # when
+    deals = wait_for(queue)
+    # then: six requests, five clients (Олена wrote twice, by two channels)
+    assert deals is not None and len(deals) == 6
+    assert len({deal["client_id"] for deal in deals}) == 5
+    stack_runner.stop()
+    stack = stack_runner.start()
+    token = stack.sign_in("head")
+    time.sleep(2)  # time for anything re-sent to arrive (nothing should be)
+    status, page = stack.request("GET", "/api/deals/deals?owner=unassigned&limit=100", token=token)
+    assert status == 200 and len(page["items"]) == 6
