@@ -22,12 +22,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from moto import mock_aws
-from werkzeug.test import Client as HttpClient
 
-from bench.aws_calls import _ENVIRONMENT, CallCounter, _clients_of, _token
-from bench.seeding import Loader, create_table, queued_puts
+from bench.aws_calls import _ENVIRONMENT, CallCounter, _clients_of
+from bench.seeding import Loader, create_table, queued_puts, staff_world
 from lanka_local import moto_patches
 from lanka_platform import aws
 
@@ -88,22 +86,11 @@ def measure() -> dict[str, float]:
     os.environ.update(_ENVIRONMENT)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with moto_patches.installed(), mock_aws():
-        from lanka_local import provision, services
-        from lanka_local.gateway import staff_gateway
-        from lanka_local.provision import moto_jwks
         from lanka_platform.settings import Settings
         from lanka_platform.storage import Store
 
-        provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
-        cognito = boto3.client("cognito-idp")
-        pool, app_client = provisioned.user_pool_id, provisioned.user_pool_client_id
-        head_token, head = _token(cognito, pool, app_client, "head", "head")
-        loaded = services.load_all()
-        for item in loaded.values():
-            item.service.use()
-        http = HttpClient(
-            staff_gateway(loaded, cognito, pool, app_client, region="eu-central-1", fetch=moto_jwks)
-        )
+        http, loaded, users = staff_world([("head", "head")])
+        head_token, head = users["head"]
         service = loaded["deals"].service
         tables = {SMALL: "lanka-deals-small", LARGE: "lanka-deals-large"}
         stores: dict[int, Store] = {}

@@ -82,3 +82,25 @@ class Loader:
                 partition = partitions[partition_key] = table.items[item.hash_key]
             partition[item.range_key] = item
         self.written += len(items)
+
+
+def staff_world(users: list[tuple[str, str]]) -> tuple[Any, dict[str, Any], dict[str, tuple[str, str]]]:
+    """Inside a running moto: everything provisioned, the four services loaded behind the
+    local gateway, and `users` (name, role) signed in. Returns the HTTP client, the loaded
+    services, and each user's (ID token, user id)."""
+    from werkzeug.test import Client as HttpClient
+
+    from bench.aws_calls import _token
+    from lanka_local import provision, services
+    from lanka_local.gateway import staff_gateway
+    from lanka_local.provision import moto_jwks
+
+    provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
+    cognito = boto3.client("cognito-idp")
+    pool, app_client = provisioned.user_pool_id, provisioned.user_pool_client_id
+    signed_in = {name: _token(cognito, pool, app_client, name, role) for name, role in users}
+    loaded = services.load_all()
+    for item in loaded.values():
+        item.service.use()
+    gateway = staff_gateway(loaded, cognito, pool, app_client, region="eu-central-1", fetch=moto_jwks)
+    return HttpClient(gateway), loaded, signed_in

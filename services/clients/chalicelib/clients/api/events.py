@@ -142,10 +142,10 @@ def end_sign_in(username: str) -> None:
 def hand_over(step: events.ClientsJobAdvanced, unit: UnitOfWork) -> None:
     """The leaving manager's clients go to `target_id`, each in its own transaction."""
     store = ClientStore(service.store)
-    ids, last = store.all_ids_of_owner(step.job_id, None, HAND_OVER_CHUNK)
+    ids, last = store.ids_of_owner(step.job_id, HAND_OVER_CHUNK)
     now = service.store.clock()
     for client_id in ids:
-        client = store.get(client_id)
+        client = store.get(client_id)  # the current version: the index may lag behind
         if client is None or client.owner_id != step.job_id:
             continue
         own = service.store.unit_of_work()

@@ -258,10 +258,10 @@ class ClientStore:
         items = [_summary(item) for item in result]
         return items, encode_cursor(result.last_evaluated_key, secret)
 
-    def all_ids_of_owner(
-        self, owner_id: str, start: dict[str, Any] | None, limit: int
-    ) -> tuple[list[str], dict[str, Any] | None]:
-        result = self._clients.gsi2.query(owner_partition(owner_id), limit=limit, last_evaluated_key=start)
+    def ids_of_owner(self, owner_id: str, limit: int) -> tuple[list[str], dict[str, Any] | None]:
+        """The first `limit` client ids of an owner (from an index, so possibly a moment
+        stale: a caller that changes them reads each one again, by its key)."""
+        result = self._clients.gsi2.query(owner_partition(owner_id), limit=limit)
         ids = [item.pk.removeprefix("CLIENT#") for item in result]
         return ids, result.last_evaluated_key
 
