@@ -170,7 +170,7 @@ _DEAL_OWN_CONSUMED = (
     "TaskOverdue",
     "WebhookRequested",
 )
-_BOOKING_EVENTS = ("BookingCreated", "BookingCancelled", "QuoteAccepted")
+_BOOKING_EVENTS = ("BookingCreated", "BookingRescheduled", "BookingCancelled", "QuoteAccepted")
 
 SERVICES: tuple[Service, ...] = (
     Service(
@@ -191,9 +191,8 @@ SERVICES: tuple[Service, ...] = (
             "MessageRequested",
             "PaymentReceived",
             "DocumentSent",
-            "BookingCreated",
-            "BookingCancelled",
-            "QuoteAccepted",
+            *_BOOKING_EVENTS,
+            "WidgetRequestReceived",
             "MessageReceived",
         ),
         indexes=(Index("gsi1", "gsi1pk", "gsi1sk"), Index("gsi2", "gsi2pk", "gsi2sk")),
@@ -223,7 +222,11 @@ SERVICES: tuple[Service, ...] = (
         # `webhooks` sends the outgoing webhook deliveries that are due.
         schedules=("outbox_sweep", "timers", "webhooks"),
     ),
-    Service(name="booking", publishes=_BOOKING_EVENTS, consumes=_EVERYONE_CONSUMES),
+    Service(
+        name="booking",
+        publishes=(*_BOOKING_EVENTS, "WidgetRequestReceived"),
+        consumes=_EVERYONE_CONSUMES,
+    ),
     Service(
         name="notifications",
         # Website forms, calls and messages come in here (channels: see notifications).

@@ -95,23 +95,32 @@ class LankaService:
         return self.api.route(path, method, **options)
 
     def handles(self, contract: type[C]) -> Callable[[Callable[..., None]], Callable[..., None]]:
-        """Register the handler of one event contract, applied once per event id."""
+        """Register a handler of one event contract, applied once per event id.
+
+        A detail-type may have several handlers (the board counters, the automation rules,
+        the reports, the outgoing webhooks each keep their own): they run in the order they
+        were declared, in one unit of work, so the event has all its effects or none.
+        """
         if contract.detail_type not in self.definition.consumes:
             raise ValueError(f"{self.name} does not consume {contract.detail_type}: add it to resources.py")
 
         def register(handler: Callable[..., None]) -> Callable[..., None]:
-            if contract.detail_type == STAFF_DEACTIVATED:
-                # The service's own hand-over runs with the platform's end of access.
-                def both(event: Any, unit: Any) -> None:
-                    self._end_access(event, unit)
-                    handler(event, unit)
-
-                self._handlers[STAFF_DEACTIVATED] = both
-            else:
-                self._handlers[contract.detail_type] = handler
+            self._chain(contract.detail_type, handler)
             return handler
 
         return register
+
+    def _chain(self, detail_type: str, handler: Callable[..., None]) -> None:
+        earlier = self._handlers.get(detail_type)
+        if earlier is None:
+            self._handlers[detail_type] = handler
+            return
+
+        def both(event: Any, unit: Any) -> None:
+            earlier(event, unit)
+            handler(event, unit)
+
+        self._handlers[detail_type] = both
 
     def _end_access(self, event: Any, unit: Any) -> None:
         from lanka_platform import access

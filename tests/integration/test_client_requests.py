@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from test_client_card import create, get
 
+from lanka_platform.contracts.booking import WidgetRequestReceived
 from lanka_platform.contracts.notifications import RequestReceived
 
 
@@ -87,3 +88,29 @@ def test_the_timeline_gathers_what_every_service_says_about_the_client(world):
     assert {"call", "booking", "quote", "document", "payment", "message", "client"} == set(kinds)
     calls = get(world, f"/clients/{cid}/timeline", kind="call").get_json()["items"]
     assert calls[0]["detail"]["result"] == "замір у пн"
+
+
+def test_a_widget_request_makes_a_client_with_the_visit_address_and_a_deal_with_the_price(world):
+    # when a visitor prices a wardrobe in the calculator
+    world.publish(
+        WidgetRequestReceived(
+            request_id="quote-1",
+            channel="price_widget",
+            name="Марта Коваль",
+            phone="0931112233",
+            address="вул. Хрещатик, 1, кв. 2",
+            subject="Шафа-купе 2400×600",
+            amount=2_450_000,
+        )
+    )
+    # then the client has the address and the deal opens with the calculated amount
+    (found,) = get(world, "/clients", user="boss", role="head", owner="all").get_json()["items"]
+    card = get(world, f"/clients/{found['id']}", user="boss", role="head").get_json()
+    assert [a["line"] for a in card["addresses"]] == ["вул. Хрещатик, 1, кв. 2"]
+    assert card["source_channel"] == "price_widget"
+    deals = world.http.get(
+        "/api/deals/deals", headers=world.headers("boss", "head"), query_string={"owner": "unassigned"}
+    )
+    (deal,) = deals.get_json()["items"]
+    assert (deal["title"], deal["amount"]) == ("Шафа-купе 2400×600", 2_450_000)
+    assert deal["client_id"] == found["id"]

@@ -1,14 +1,18 @@
-"""Events the booking service publishes: visits booked or cancelled, quotes accepted.
+"""Events the booking service publishes: visits booked, moved or cancelled, quotes accepted,
+and what visitors submit through the public widgets.
 
 A booking or quote names its deal when the booking was made from one (staff booking a
-measurer from a deal card); one made through a public widget names only the client, and
-deals applies it to that client's newest open deal.
+measurer from a deal card). A visitor of a public widget is nobody yet: booking announces
+`WidgetRequestReceived`, clients finds or creates the client (`ClientRequestReceived`, with
+the same `request_id`), deals opens the deal for that request, and booking, on
+`ClientRequestReceived`, learns the client and announces `BookingCreated` with the
+`request_id`, which deals applies to the deal it opened for that request.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -20,6 +24,24 @@ SOURCE = "lanka.booking"
 class _BookingEvent(Contract):
     source: ClassVar[str] = SOURCE
     version: ClassVar[int] = 1
+
+
+class WidgetRequestReceived(_BookingEvent):
+    """A visitor booked a visit or submitted a calculation through a public widget: clients
+    finds or creates the client, as for a `RequestReceived` from any other channel."""
+
+    detail_type: ClassVar[str] = "WidgetRequestReceived"
+
+    request_id: str = Field(description="The booking's or the quote's id")
+    channel: Literal["booking_widget", "price_widget"]
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=300, description="Where the visit is")
+    message: str | None = Field(default=None, max_length=4000, description="The visitor's comment")
+    subject: str | None = Field(default=None, max_length=200, description="What was booked or priced")
+    amount: int = Field(default=0, ge=0, description="Minor units: the calculated price, 0 for none")
+    currency: str = "UAH"
 
 
 class BookingCreated(_BookingEvent):
@@ -34,6 +56,34 @@ class BookingCreated(_BookingEvent):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     staff_id: str | None = Field(default=None, description="User id of the booked member of staff")
+    request_id: str | None = Field(default=None, description="The widget request it came from")
+    service_name: str | None = Field(default=None, description="What the client sees: «Замір»")
+    address: str | None = Field(default=None, max_length=300)
+    sequence: int = Field(default=0, ge=0, description="The calendar invite's SEQUENCE")
+    manage_url: str | None = Field(default=None, description="The client's signed cancel/reschedule link")
+    ics: str | None = Field(default=None, description="The calendar invite (text/calendar, METHOD:REQUEST)")
+
+
+class BookingRescheduled(_BookingEvent):
+    """A booking was moved to another time or specialist (by staff, or by the client)."""
+
+    detail_type: ClassVar[str] = "BookingRescheduled"
+
+    booking_id: str
+    client_id: str
+    deal_id: str | None = None
+    service: str
+    starts_at: datetime
+    ends_at: datetime
+    previous_starts_at: datetime
+    staff_id: str | None = None
+    previous_staff_id: str | None = None
+    service_name: str | None = None
+    address: str | None = Field(default=None, max_length=300)
+    sequence: int = Field(ge=0)
+    manage_url: str | None = None
+    ics: str | None = None
+    by_client: bool = False
 
 
 class BookingCancelled(_BookingEvent):
@@ -48,6 +98,9 @@ class BookingCancelled(_BookingEvent):
     starts_at: datetime | None = None
     staff_id: str | None = None
     by_client: bool = False
+    service_name: str | None = None
+    sequence: int = Field(default=0, ge=0)
+    ics: str | None = Field(default=None, description="The invite's cancellation (METHOD:CANCEL)")
 
 
 class QuoteAccepted(_BookingEvent):

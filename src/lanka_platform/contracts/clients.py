@@ -49,6 +49,8 @@ class ClientRequestReceived(_ClientsEvent):
     message: str | None = Field(
         default=None, description="What the client wrote (for the deal and the timeline)"
     )
+    amount: int = Field(default=0, ge=0, description="Minor units: a calculated price the deal opens with")
+    currency: str = "UAH"
 
 
 class ClientUpdated(_ClientsEvent):

@@ -18,8 +18,8 @@ from chalicelib.clients.store import ClientStore, FieldWork, TimelineStore
 
 from lanka_platform import aws
 from lanka_platform.api import replay_key
+from lanka_platform.contracts import booking, deals, notifications
 from lanka_platform.contracts import clients as events
-from lanka_platform.contracts import deals, notifications
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.storage import IdempotencyRecord, UnitOfWork
 
@@ -166,6 +166,11 @@ def on_job_advanced(event: Envelope[events.ClientsJobAdvanced], unit: UnitOfWork
 
 @service.handles(notifications.RequestReceived)
 def on_request_received(event: Envelope[notifications.RequestReceived], unit: UnitOfWork) -> None:
+    clients.receive_request(unit, ClientStore(service.store), event.data, event.metadata.occurred_at)
+
+
+@service.handles(booking.WidgetRequestReceived)
+def on_widget_request_received(event: Envelope[booking.WidgetRequestReceived], unit: UnitOfWork) -> None:
     clients.receive_request(unit, ClientStore(service.store), event.data, event.metadata.occurred_at)
 
 

@@ -146,16 +146,19 @@ def resolve_client(
 
 
 def receive_request(unit: UnitOfWork, clients: Clients, request: Any, now: datetime) -> Resolution:
-    """A request from a channel, linked to its client (found or new) and announced with
-    `ClientRequestReceived`. A contact detail that does not parse is kept in the message
-    rather than losing the request."""
+    """A request from a channel (`RequestReceived`, or a widget's `WidgetRequestReceived`),
+    linked to its client (found or new) and announced with `ClientRequestReceived`. A
+    contact detail that does not parse is kept in the message rather than losing the
+    request; a widget's visit address goes on a new client's card (and into the message of
+    a known one, for the manager to check)."""
     fields: dict[str, Any] = {
         "name": (request.name or "").strip() or UNNAMED,
         "source_channel": request.channel,
     }
+    address = getattr(request, "address", None)
     unreadable: list[str] = []
     for key in ("phone", "email", "telegram", "viber"):
-        value = getattr(request, key)
+        value = getattr(request, key, None)
         if not value:
             continue
         try:
@@ -164,10 +167,13 @@ def receive_request(unit: UnitOfWork, clients: Clients, request: Any, now: datet
             unreadable.append(f"{key}: {value}")
         else:
             fields[key] = value
+    if address and len(address.strip()) >= 3:
+        fields["addresses"] = [{"label": "object", "line": address.strip()}]
     resolution = resolve_client(unit, clients, NewClient.model_validate(fields), SYSTEM, now)
     client = resolution.client
     assert client is not None  # the system sees every client
-    message = "\n".join(part for part in (request.message, *unreadable) if part) or None
+    where = f"Адреса: {address}" if address and not resolution.created else None
+    message = "\n".join(part for part in (request.message, where, *unreadable) if part) or None
     unit.emit(
         envelope(
             events.ClientRequestReceived(
@@ -179,6 +185,8 @@ def receive_request(unit: UnitOfWork, clients: Clients, request: Any, now: datet
                 channel=request.channel,
                 subject=request.subject,
                 message=message,
+                amount=getattr(request, "amount", 0),
+                currency=getattr(request, "currency", "UAH"),
             ),
             occurred_at=now,
         )

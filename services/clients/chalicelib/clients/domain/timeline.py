@@ -104,6 +104,12 @@ DESCRIBE: dict[str, Describe] = {
         {"booking_id": d.booking_id, "service": d.service, "deal_id": d.deal_id,
          "starts_at": d.starts_at and d.starts_at.isoformat()},
     ),
+    "BookingRescheduled": lambda d: (
+        d.client_id, "booking",
+        {"booking_id": d.booking_id, "service": d.service, "deal_id": d.deal_id,
+         "starts_at": d.starts_at.isoformat(), "previous_starts_at": d.previous_starts_at.isoformat(),
+         "by_client": d.by_client},
+    ),
     "BookingCancelled": lambda d: (
         d.client_id, "booking",
         {"booking_id": d.booking_id, "service": d.service, "cancelled": True, "by_client": d.by_client},
@@ -137,6 +143,7 @@ TIMELINE_EVENTS: tuple[type[Contract], ...] = (
     deals.PaymentReceived,
     deals.DocumentSent,
     booking.BookingCreated,
+    booking.BookingRescheduled,
     booking.BookingCancelled,
     booking.QuoteAccepted,
     notifications.MessageReceived,

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.deals.api.integrations import deliver_webhooks
 from chalicelib.deals.domain import automation, deadlines
 from chalicelib.deals.domain.automation import (
     MAX_DEPTH,
@@ -231,13 +230,8 @@ def _run_for(unit: UnitOfWork, deal_id: str | None, client_id: str | None, occas
         run_rules(unit, deal, occasion)
 
 
-# A detail-type has one handler per service: those of events that outgoing webhooks may
-# subscribe to also queue their deliveries (see api/integrations.py).
-
-
 @service.handles(events.TaskCompleted)
 def on_task_completed(event: Envelope[events.TaskCompleted], unit: UnitOfWork) -> None:
-    deliver_webhooks(event, unit)
     data = event.data
     if data.deal_id:
         _run_for(unit, data.deal_id, None, _occasion("task_completed", event, task_kind=data.kind))
@@ -248,6 +242,15 @@ def on_booking_created(event: Envelope[booking_events.BookingCreated], unit: Uni
     data = event.data
     occasion = _occasion(
         "booking_created", event, service=data.service, starts_at=data.starts_at, staff_id=data.staff_id
+    )
+    _run_for(unit, data.deal_id, data.client_id, occasion)
+
+
+@service.handles(booking_events.BookingRescheduled)
+def on_booking_rescheduled(event: Envelope[booking_events.BookingRescheduled], unit: UnitOfWork) -> None:
+    data = event.data
+    occasion = _occasion(
+        "booking_rescheduled", event, service=data.service, starts_at=data.starts_at, staff_id=data.staff_id
     )
     _run_for(unit, data.deal_id, data.client_id, occasion)
 
@@ -269,13 +272,11 @@ def on_quote_accepted(event: Envelope[booking_events.QuoteAccepted], unit: UnitO
 
 @service.handles(events.PaymentReceived)
 def on_payment_received(event: Envelope[events.PaymentReceived], unit: UnitOfWork) -> None:
-    deliver_webhooks(event, unit)
     _run_for(unit, event.data.deal_id, None, _occasion("payment_received", event))
 
 
 @service.handles(events.DocumentSent)
 def on_document_sent(event: Envelope[events.DocumentSent], unit: UnitOfWork) -> None:
-    deliver_webhooks(event, unit)
     data = event.data
     _run_for(unit, data.deal_id, None, _occasion("document_sent", event, document_kind=data.kind))
 

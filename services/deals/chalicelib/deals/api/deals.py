@@ -3,7 +3,7 @@ keep the board's counters."""
 
 from __future__ import annotations
 
-from chalicelib.deals.api import automation, integrations
+from chalicelib.deals.api import automation
 from chalicelib.deals.domain import automation as rulebook
 from chalicelib.deals.domain import deals as dealing
 from chalicelib.deals.domain import pipelines as templates
@@ -331,12 +331,13 @@ def on_request(event: Envelope[client_events.ClientRequestReceived], unit: UnitO
         now=event.metadata.occurred_at,
         source_channel=data.channel,
         request_id=data.request_id,
+        amount=data.amount,
+        currency=data.currency,
     )
 
 
 @service.handles(events.DealCreated)
 def count_created(event: Envelope[events.DealCreated], unit: UnitOfWork) -> None:
-    integrations.deliver_webhooks(event, unit)
     data = event.data
     deals = DealStore(service.store)
     deals.count(unit, data.pipeline_id, data.stage, 1, data.amount)
@@ -348,7 +349,6 @@ def count_created(event: Envelope[events.DealCreated], unit: UnitOfWork) -> None
 
 @service.handles(events.DealStageChanged)
 def count_moved(event: Envelope[events.DealStageChanged], unit: UnitOfWork) -> None:
-    integrations.deliver_webhooks(event, unit)
     data = event.data
     deals = DealStore(service.store)
     deals.count(unit, data.pipeline_id, data.from_stage, -1, -data.amount)
@@ -360,7 +360,6 @@ def count_moved(event: Envelope[events.DealStageChanged], unit: UnitOfWork) -> N
 
 @service.handles(events.DealUpdated)
 def count_changed(event: Envelope[events.DealUpdated], unit: UnitOfWork) -> None:
-    integrations.deliver_webhooks(event, unit)
     data = event.data
     deals = DealStore(service.store)
     if data.amount != data.previous_amount:

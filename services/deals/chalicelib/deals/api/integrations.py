@@ -334,12 +334,10 @@ def webhook_deliveries(call: Call, webhook_id: str, query: PageQuery) -> Deliver
 def deliver_webhooks(event: Envelope[Any], unit: UnitOfWork) -> None:
     """Queue a delivery of `event` to every webhook subscribed to it, in `unit`.
 
-    A detail-type has one handler per service, so the handler of every event in
-    `WEBHOOK_EVENTS` calls this (the board counters, automation, or the ones below). The
-    delivery id is the event id: the same on every retry, for the receiver to deduplicate."""
+    It is one more handler of every event in `WEBHOOK_EVENTS`, beside the board counters
+    and the automation. The delivery id is the event id: the same on every retry, for the
+    receiver to deduplicate."""
     detail_type = event.detail_type
-    if detail_type not in WEBHOOK_EVENTS:
-        return
     hooks = WebhookStore(service.store)
     subscribed = [webhook for webhook in hooks.all() if detail_type in webhook.events]
     if not subscribed:
@@ -365,14 +363,8 @@ def deliver_webhooks(event: Envelope[Any], unit: UnitOfWork) -> None:
         )
 
 
-@service.handles(events.TaskCreated)
-def on_task_created(event: Envelope[events.TaskCreated], unit: UnitOfWork) -> None:
-    deliver_webhooks(event, unit)
-
-
-@service.handles(events.TaskOverdue)
-def on_task_overdue(event: Envelope[events.TaskOverdue], unit: UnitOfWork) -> None:
-    deliver_webhooks(event, unit)
+for _subscribable in WEBHOOK_EVENTS:
+    service.handles(getattr(events, _subscribable))(deliver_webhooks)
 
 
 @service.handles(events.WebhookRequested)

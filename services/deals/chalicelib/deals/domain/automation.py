@@ -99,7 +99,7 @@ class TaskCompletedTrigger(_Part):
 class BookingTrigger(_Part):
     """A booking for the deal's client was made or cancelled (of `service`, or any)."""
 
-    type: Literal["booking_created", "booking_cancelled"]
+    type: Literal["booking_created", "booking_rescheduled", "booking_cancelled"]
     service: str | None = Field(default=None, max_length=80)
 
 
