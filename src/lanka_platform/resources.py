@@ -230,7 +230,7 @@ SERVICES: tuple[Service, ...] = (
     Service(
         name="notifications",
         # Website forms, calls and messages come in here (channels: see notifications).
-        publishes=("RequestReceived", "MessageReceived"),
+        publishes=("RequestReceived", "MessageReceived", "CallReceived"),
         consumes=(
             "ClientsExported",
             "ClientErased",

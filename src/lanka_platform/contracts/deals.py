@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from lanka_platform.events import Contract
 
@@ -138,8 +138,20 @@ class TaskOverdue(_DealsEvent):
     escalated: bool = False
 
 
+class MessageAttachment(BaseModel):
+    """A file that goes with a message: an invoice, a quote, a calendar invite. E-mail
+    attaches it; a messenger or SMS sends `url` (a signed link) instead."""
+
+    bucket: str
+    key: str
+    filename: str = Field(max_length=200)
+    content_type: str = Field(default="application/pdf", max_length=100)
+    url: str | None = Field(default=None, description="A link the client can open without logging in")
+
+
 class MessageRequested(_DealsEvent):
-    """Automation asks notifications to send a template message to a client on their channel."""
+    """Automation or staff ask notifications to send a template message to a client on their
+    channel (or the given one), with the files it carries."""
 
     detail_type: ClassVar[str] = "MessageRequested"
 
@@ -149,6 +161,7 @@ class MessageRequested(_DealsEvent):
     deal_id: str | None = None
     channel: str | None = Field(default=None, description="None: the client's preferred channel")
     variables: dict[str, str] = Field(default_factory=dict)
+    attachments: list[MessageAttachment] = Field(default_factory=list, max_length=10)
 
 
 class StaffNotificationRequested(_DealsEvent):

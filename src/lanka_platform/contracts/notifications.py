@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -43,3 +44,24 @@ class MessageReceived(Contract):
     client_id: str
     channel: Channel
     text: str = Field(default="", max_length=4000)
+
+
+class CallReceived(Contract):
+    """Telephony reported a call of a known client (an unknown number is first a
+    `RequestReceived` with channel `phone`; the call follows once clients has linked it).
+    Deals records it on the client's deal as `CallLogged`; a missed one becomes a call-back
+    task for the client's manager."""
+
+    detail_type: ClassVar[str] = "CallReceived"
+    source: ClassVar[str] = SOURCE
+    version: ClassVar[int] = 1
+
+    call_id: str = Field(description="Stable per call: the provider's call id")
+    client_id: str
+    direction: Literal["in", "out"]
+    answered: bool
+    started_at: datetime
+    duration_seconds: int = Field(default=0, ge=0)
+    user_id: str | None = Field(default=None, description="The member of staff who took or made it")
+    recording_url: str | None = Field(default=None, max_length=2000)
+    provider: str = Field(default="generic", max_length=40)
