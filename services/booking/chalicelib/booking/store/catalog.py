@@ -1,4 +1,4 @@
-"""The booking table: the only code that knows its keys.
+"""Bookable services (the catalog) in the booking table.
 
 | item      | pk        | sk            |
 | --------- | --------- | ------------- |

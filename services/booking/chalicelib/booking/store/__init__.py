@@ -1,0 +1,10 @@
+"""The booking table: the only code that knows its keys (each module documents its items)."""
+
+from __future__ import annotations
+
+from chalicelib.booking.store import catalog
+from chalicelib.booking.store.catalog import OfferingCatalog
+
+MODELS = (*catalog.MODELS,)
+
+__all__ = ["MODELS", "OfferingCatalog"]
