@@ -1,4 +1,4 @@
-"""The notifications table: the only code that knows its keys.
+"""Templates, staff alerts and outgoing messages in the notifications table.
 
 | item      | pk                   | sk       |
 | --------- | -------------------- | -------- |

@@ -1,0 +1,10 @@
+"""The notifications table: the only code that knows its keys (each module documents its items)."""
+
+from __future__ import annotations
+
+from chalicelib.notifications.store import records
+from chalicelib.notifications.store.records import AlertStore, MessageStore, TemplateStore
+
+MODELS = (*records.MODELS,)
+
+__all__ = ["MODELS", "AlertStore", "MessageStore", "TemplateStore"]
