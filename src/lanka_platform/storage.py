@@ -126,8 +126,12 @@ class Store:
         self._connection: Connection | None = None
 
     def model(self, model: type[M]) -> type[M]:
-        """The class of `model` bound to this service's table."""
-        bound = self._classes[model]  # type: ignore[index]
+        """The class of `model` bound to this service's table (a shared model such as
+        `throttle.RateCount` is bound on first use)."""
+        key: type[TableModel] = model  # type: ignore[assignment]
+        bound = self._classes.get(key)
+        if bound is None:
+            bound = self._classes[key] = _bound_copy(key, self.settings)
         return bound  # type: ignore[return-value]
 
     @property
