@@ -163,6 +163,9 @@ class Api:
         if isinstance(claim, Response):
             return claim
         result = spec.view(call, **path_params, **kwargs)
+        if isinstance(result, Response):
+            # A file (a report as CSV): a view that returns one writes nothing.
+            return result
         status, body = _dump(spec, result)
         if call._unit is not None:
             if claim is not None:

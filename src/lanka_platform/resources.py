@@ -159,6 +159,8 @@ _DEAL_EVENTS = (
 )
 # Deals keeps its board counters and runs its automation from its own events.
 _DEAL_OWN_CONSUMED = (
+    # The reports count calls per user (see deals' api/reports.py).
+    "CallLogged",
     "DealCreated",
     "DealStageChanged",
     "DealUpdated",

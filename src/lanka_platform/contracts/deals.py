@@ -120,6 +120,7 @@ class TaskCompleted(_DealsEvent):
     completed_by: str
     result: str | None = None
     kind: str | None = Field(default=None, description="What the task was for (a rule's task kind)")
+    due_at: datetime | None = Field(default=None, description="When it was due (None: no due time)")
 
 
 class TaskOverdue(_DealsEvent):

@@ -292,6 +292,7 @@ def close(
                     completed_by=by,
                     result=result,
                     kind=task.kind,
+                    due_at=task.due_at,
                 ),
                 occurred_at=now,
             )

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from chalicelib.deals.store import automation, deals, directory, integrations, pipelines, tasks, timers
+from chalicelib.deals.store import (
+    automation,
+    deals,
+    directory,
+    integrations,
+    pipelines,
+    reports,
+    tasks,
+    timers,
+)
 from chalicelib.deals.store.automation import RuleStore
 from chalicelib.deals.store.deals import DealStore
 from chalicelib.deals.store.directory import ClientDirectory
@@ -18,6 +27,7 @@ MODELS = (
     *timers.MODELS,
     *automation.MODELS,
     *integrations.MODELS,
+    *reports.MODELS,
 )
 
 __all__ = [

@@ -13,7 +13,9 @@ Scan. A timer is never written into the minute in progress or an earlier one (it
 the next minute), so a sweep that has read a minute has read every timer it will ever hold.
 
 An overdue entry is on gsi1 under `OVERDUE` / `<since>#<id>`: the head's list of every
-overdue task and stuck deal, oldest first, is one Query.
+overdue task and stuck deal, oldest first, is one Query. Adding or removing an entry also
+counts it in its person's "now" gauges (`store.reports`), in the same transaction and on
+condition that the entry is as it was read, so the gauges are always the list's size.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from chalicelib.deals.domain.deadlines import OverdueEntry
+from chalicelib.deals.domain.reports import NOBODY
 from chalicelib.deals.domain.timers import MINUTE, Timer, minute
+from chalicelib.deals.store.reports import OVERDUE_TASKS, PAST_SLA, ReportStore, person_gauges
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.problems import Problem
 from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
 
 FIRED = "timer-fired"
@@ -150,35 +155,83 @@ def _overdue_key(kind: str, subject_id: str) -> tuple[str, str]:
     return f"{OVERDUE}#{kind.upper()}#{subject_id}", OVERDUE
 
 
+def _person(entry: OverdueEntry) -> str:
+    return (entry.assignee_id if entry.kind == "task" else entry.owner_id) or NOBODY
+
+
+def _gauge_key(entry: OverdueEntry) -> str:
+    return person_gauges(_person(entry))
+
+
+def _gauge(entry: OverdueEntry) -> str:
+    return OVERDUE_TASKS if entry.kind == "task" else PAST_SLA
+
+
+def _changed_meanwhile() -> Exception:
+    return Problem.conflict("The task or deal became overdue or was closed meanwhile; try again.")
+
+
 class OverdueList:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._items = store.model(OverdueItem)
+        self._gauges = ReportStore(store)
 
     def add(self, unit: UnitOfWork, entry: OverdueEntry) -> None:
         pk, sk = _overdue_key(entry.kind, entry.id)
+        before = self._entry(entry.kind, entry.id)
+        items = self._items
         unit.put(
-            self._items(
+            items(
                 pk=pk,
                 sk=sk,
                 body=entry.model_dump_json(),
                 gsi1pk=OVERDUE,
                 gsi1sk=f"{to_iso(entry.since)}#{entry.id}",
-            )
+            ),
+            condition=items.pk.does_not_exist() if before is None else items.body == before.model_dump_json(),
+            on_conflict=_changed_meanwhile,
         )
+        if before is not None and _person(before) == _person(entry):
+            return
+        if before is not None:
+            self._gauges.gauge(unit, _gauge_key(before), {_gauge(before): -1})
+        self._gauges.gauge(unit, _gauge_key(entry), {_gauge(entry): 1})
 
     def resolve_task(self, unit: UnitOfWork, task_id: str) -> None:
-        unit.delete(self._items(*_overdue_key("task", task_id)))
+        self._resolve(unit, "task", task_id)
 
     def resolve_deal(self, unit: UnitOfWork, deal_id: str) -> None:
-        unit.delete(self._items(*_overdue_key("deal", deal_id)))
+        self._resolve(unit, "deal", deal_id)
 
-    def deal(self, deal_id: str) -> OverdueEntry | None:
+    def _resolve(self, unit: UnitOfWork, kind: str, subject_id: str) -> None:
+        before = self._entry(kind, subject_id)
+        items = self._items
+        if before is None:
+            # Not overdue: unless it becomes so before this commits (then this is retried).
+            unit.check(
+                items,
+                *_overdue_key(kind, subject_id),
+                items.pk.does_not_exist(),
+                on_conflict=_changed_meanwhile,
+            )
+            return
+        unit.delete(
+            items(*_overdue_key(kind, subject_id)),
+            condition=items.body == before.model_dump_json(),
+            on_conflict=_changed_meanwhile,
+        )
+        self._gauges.gauge(unit, _gauge_key(before), {_gauge(before): -1})
+
+    def _entry(self, kind: str, subject_id: str) -> OverdueEntry | None:
         try:
-            item = self._items.get(*_overdue_key("deal", deal_id))
+            item = self._items.get(*_overdue_key(kind, subject_id), consistent_read=True)
         except DoesNotExist:
             return None
         return OverdueEntry.model_validate_json(item.body)
+
+    def deal(self, deal_id: str) -> OverdueEntry | None:
+        return self._entry("deal", deal_id)
 
     def page(self, cursor: str | None, limit: int) -> tuple[list[OverdueEntry], str | None]:
         secret = self._store.settings.cursor_secret.encode()
