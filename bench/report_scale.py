@@ -36,7 +36,7 @@ LARGE = int(os.environ.get("LANKA_BENCH_DEALS", "100000"))
 SAMPLES = 20
 DAYS = 90
 START = datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
-RANGE = {"from": "2026-09-01", "to": "2026-11-29"}
+RANGE = {"from": "2026-09-01", "to": "2026-11-30"}
 CHANNELS = ["website", "phone", "telegram", "viber", "booking", "calculator"]
 
 
