@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from chalicelib.deals.api import automation, deadlines, deals, directory, integrations, staff, tasks
+from chalicelib.deals.api import (
+    automation,
+    calls,
+    deadlines,
+    deals,
+    directory,
+    documents,
+    integrations,
+    payments,
+    staff,
+    tasks,
+)
 from chalicelib.deals.service import service
 
 app = service.app
@@ -11,4 +22,15 @@ outbox_sweep = service.outbox_sweep
 timers = deadlines.timer_schedule
 webhooks = integrations.webhook_schedule
 
-ROUTE_MODULES = (directory, deals, tasks, automation, deadlines, integrations, staff)
+ROUTE_MODULES = (
+    directory,
+    deals,
+    tasks,
+    automation,
+    deadlines,
+    integrations,
+    staff,
+    documents,
+    payments,
+    calls,
+)

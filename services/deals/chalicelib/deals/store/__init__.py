@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from chalicelib.deals.store import automation, deals, directory, integrations, pipelines, tasks, timers
+from chalicelib.deals.store import (
+    automation,
+    calls,
+    deals,
+    directory,
+    documents,
+    integrations,
+    payments,
+    pipelines,
+    tasks,
+    timers,
+)
 from chalicelib.deals.store.automation import RuleStore
 from chalicelib.deals.store.deals import DealStore
 from chalicelib.deals.store.directory import ClientDirectory
@@ -18,6 +29,9 @@ MODELS = (
     *timers.MODELS,
     *automation.MODELS,
     *integrations.MODELS,
+    *documents.MODELS,
+    *payments.MODELS,
+    *calls.MODELS,
 )
 
 __all__ = [
