@@ -230,3 +230,22 @@ def test_the_signed_link_opens_the_pdf_and_a_forged_one_does_not(world):
     assert opened.status_code == 302 and "X-Amz-Signature" in opened.headers["Location"]
     assert forged.status_code == 403 and forged.content_type == "application/problem+json"
     assert stretched.status_code == 403
+
+
+def test_a_document_automation_asks_to_send_goes_out_once_its_pdf_is_made(world):
+    # given
+    tap = Tap()
+    deal = priced_deal(world, 250_000)
+    requested = DocumentRequested(
+        document_id=new_id(), deal_id=deal["id"], client_id=deal["client_id"], template="invoice", send=True
+    )
+    # when
+    world.publish(requested)
+    world.router.deliver_all()
+    # then
+    (document,) = ok(api(world, "GET", f"/deals/{deal['id']}/documents"))["items"]
+    (message,) = tap.events("MessageRequested")
+    assert (message["template"], message["deal_id"]) == ("invoice", deal["id"])
+    assert message["attachments"][0]["key"] == document["file_key"]
+    assert "Дві тисячі п'ятсот гривень 00 копійок" in pdf_text(document["file_key"])
+    assert [d["document_id"] for d in tap.events("DocumentSent")] == [document["id"]]

@@ -109,12 +109,12 @@ def _invoice(store: Store, deal: Deal, document_id: str | None) -> Document | No
     response=Payment,
     status=201,
     roles=HAND,
-    idempotent=True,
     problems=[409],
 )
 def record_payment(call: Call, deal_id: str, body: ManualPayment) -> Payment:
     """Record a payment by hand (the deal's manager, the head, an admin): it adds to the
-    invoice named (or the deal's newest unpaid one) and to the deal."""
+    invoice named (or the deal's newest unpaid one) and to the deal. A `reference` (the
+    bank transaction) makes it safe to retry: the same reference again is a 409."""
     deal = dealing.visible(DealStore(call.store), deal_id, call.user)
     return _pay(
         call.store,
