@@ -43,7 +43,7 @@ from chalicelib.deals.store.documents import NUMBER_TAG, DocumentFiles, Document
 from pydantic import ConfigDict, Field
 
 from lanka_platform import links, observability, throttle
-from lanka_platform.api import Call, problem_response
+from lanka_platform.api import Call, RouteSpec, problem_response
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
@@ -476,8 +476,31 @@ def _open_public_link(document_id: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-# A redirect is not a JSON answer, so this one public route is declared on Chalice itself.
+def open_document_link() -> None:
+    """The client's signed link to a document: a redirect (302) to its PDF, for 5 minutes;
+    403 when the signature is wrong or the link has expired."""
+
+
+# A redirect is not a JSON answer, so this one public route is declared on Chalice itself,
+# and described to the OpenAPI document beside the others.
 service.app.route(PUBLIC_PATH, methods=["GET"], name="open_document_link")(_open_public_link)
+service.api.specs.append(
+    RouteSpec(
+        path=PUBLIC_PATH,
+        method="GET",
+        view=open_document_link,
+        body=None,
+        query=PublicLinkQuery,
+        response=None,
+        status=302,
+        roles=None,
+        public=True,
+        summary=(open_document_link.__doc__ or "").strip().split("\n")[0],
+        tags=("documents",),
+        idempotent=False,
+        problems=(403, 404, 429),
+    )
+)
 
 
 # ------------------------------------------------------------------------------ events
