@@ -1,14 +1,15 @@
 """Routes of the company's requisites, document templates and a deal's documents (made,
-listed, downloaded, sent), the public link a client opens, and the handler of
-`DocumentRequested` (automation's "make a document").
+listed, downloaded, sent), the public link a client opens, and the handlers of
+`DocumentRequested` (automation's "make a document") and `DocumentGenerated`.
 
 Making a document takes the next number of its kind and year with a conditional write in
 the document's own transaction; when two generations race for one number, the loser reads
 the counter again and retries (here, in the request; an event's handler fails and its
-redelivery retries). The PDF is written first under a key that has the number in it, so a
-lost race leaves an unreferenced object, never a document pointing to another's file.
+redelivery retries). The transaction is small on purpose: the PDF (a second or so of
+fonts and layout) is made after it commits, from what the document item holds, by the
+request and, should that fail, by the handler of `DocumentGenerated`; a document that
+automation asked to send goes out from there, once its file exists.
 """
-
 from __future__ import annotations
 
 import random
