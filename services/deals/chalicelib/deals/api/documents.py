@@ -10,6 +10,7 @@ fonts and layout) is made after it commits, from what the document item holds, b
 request and, should that fail, by the handler of `DocumentGenerated`; a document that
 automation asked to send goes out from there, once its file exists.
 """
+
 from __future__ import annotations
 
 import random
