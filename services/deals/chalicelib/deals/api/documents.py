@@ -445,11 +445,14 @@ def send_document(
     response=SentDocument,
     status=202,
     roles=OFFICE,
+    problems=[409],
 )
 def send_to_client(call: Call, deal_id: str, document_id: str, body: SendDocument) -> SentDocument:
     """Send the document to the client (e-mail with the PDF attached; a messenger or SMS
     with a signed link), on the given channel or the client's preferred one."""
     _, document = _deal_document(call, deal_id, document_id)
+    if not DocumentFiles(call.store.settings).exists(document.file_key):
+        raise Problem.conflict("The document's PDF is still being made; try again in a moment.")
     message_id = new_id()
     send_document(call.store, call.unit, document, body.channel, message_id, call.store.clock())
     return SentDocument(message_id=message_id, document_id=document.id, channel=body.channel)
