@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from chalicelib.deals.api import automation, deadlines, deals, directory, integrations, reports, staff, tasks
+from chalicelib.deals.api import (
+    automation,
+    calls,
+    deadlines,
+    deals,
+    directory,
+    documents,
+    integrations,
+    payments,
+    reports,
+    staff,
+    tasks,
+)
 from chalicelib.deals.service import service
 
 app = service.app
@@ -11,4 +23,16 @@ outbox_sweep = service.outbox_sweep
 timers = deadlines.timer_schedule
 webhooks = integrations.webhook_schedule
 
-ROUTE_MODULES = (directory, deals, tasks, automation, deadlines, integrations, staff, reports)
+ROUTE_MODULES = (
+    directory,
+    deals,
+    tasks,
+    automation,
+    deadlines,
+    integrations,
+    staff,
+    documents,
+    payments,
+    calls,
+    reports,
+)

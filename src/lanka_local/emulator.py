@@ -1234,19 +1234,27 @@ def dynamodb_transactions_roll_back_by_item() -> Callable[[], None]:
     moto_transact_write_items = DynamoDBBackend.transact_write_items
     moto_copy = models.copy
 
+    # DynamoDB applies a transaction atomically; moto checks and writes item by item, so two
+    # transactions on other threads could interleave (and a rollback restore an item the
+    # other had committed). One at a time, as the conditions assume.
+    one_at_a_time = threading.Lock()
+
     def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
-        touched = _items_touched_by(backend, transact_items)
-        streams = {id(t): (t, len(t.stream_shard.items)) for t, *_ in touched if t.stream_shard is not None}
-        committed = False
-        try:
-            moto_transact_write_items(backend, transact_items)
-            committed = True
-        finally:
-            if not committed:
-                _put_items_back(touched)
-                for table, length in streams.values():
-                    if table.stream_shard is not None:
-                        del table.stream_shard.items[length:]
+        with one_at_a_time:
+            touched = _items_touched_by(backend, transact_items)
+            streams = {
+                id(t): (t, len(t.stream_shard.items)) for t, *_ in touched if t.stream_shard is not None
+            }
+            committed = False
+            try:
+                moto_transact_write_items(backend, transact_items)
+                committed = True
+            finally:
+                if not committed:
+                    _put_items_back(touched)
+                    for table, length in streams.values():
+                        if table.stream_shard is not None:
+                            del table.stream_shard.items[length:]
 
     models.copy = _CopyKeepingTables(Table)
     DynamoDBBackend.transact_write_items = transact_write_items

@@ -154,6 +154,7 @@ _DEAL_EVENTS = (
     "FieldJobClosed",
     "PaymentReceived",
     "DocumentRequested",
+    "DocumentGenerated",
     "DocumentSent",
     "WebhookRequested",
 )
@@ -167,6 +168,9 @@ _DEAL_OWN_CONSUMED = (
     "TaskCompleted",
     "PaymentReceived",
     "DocumentSent",
+    # Automation asks for documents; deals makes them and their PDFs (api/documents.py).
+    "DocumentRequested",
+    "DocumentGenerated",
     # Only outgoing webhooks are made from these (see deals' api/integrations.py).
     "TaskCreated",
     "TaskOverdue",
@@ -192,6 +196,7 @@ SERVICES: tuple[Service, ...] = (
             "CallLogged",
             "MessageRequested",
             "PaymentReceived",
+            "DocumentGenerated",
             "DocumentSent",
             *_BOOKING_EVENTS,
             "WidgetRequestReceived",
@@ -217,6 +222,8 @@ SERVICES: tuple[Service, ...] = (
             # Automation rules are triggered by bookings, quotes and clients' messages.
             *_BOOKING_EVENTS,
             "MessageReceived",
+            # Telephony's calls go on the client's deal (api/calls.py).
+            "CallReceived",
             *_EVERYONE_CONSUMES,
         ),
         buckets=(f"{PREFIX}-documents",),

@@ -192,6 +192,12 @@ class PaymentReceived(_DealsEvent):
         default=None, description="The payer's reference (bank transaction, accounting document)"
     )
     paid_at: datetime | None = Field(default=None, description="When it was paid (None: when posted)")
+    document_id: str | None = Field(default=None, description="The invoice it pays, when known")
+    invoice_paid_in_full: bool | None = Field(
+        default=None,
+        description="True on the payment that completes its invoice (or, without an invoice, the "
+        "deal's amount); False for a partial one; None when the poster does not know",
+    )
 
 
 class DocumentRequested(_DealsEvent):
@@ -204,6 +210,21 @@ class DocumentRequested(_DealsEvent):
     client_id: str
     template: str
     rule_id: str | None = Field(default=None, description="The automation rule that asked for it")
+    send: bool = Field(default=False, description="Send it to the client once it is made")
+
+
+class DocumentGenerated(_DealsEvent):
+    """A document (invoice, quote, contract, act) was made from a deal: its PDF is stored."""
+
+    detail_type: ClassVar[str] = "DocumentGenerated"
+
+    document_id: str
+    deal_id: str
+    client_id: str
+    kind: str = Field(description="invoice, quote, contract or act")
+    number: str = Field(description="Its number, e.g. РФ-2026-0001")
+    amount: int = Field(description="Minor units")
+    currency: str = "UAH"
 
 
 class DocumentSent(_DealsEvent):

@@ -118,6 +118,11 @@ DESCRIBE: dict[str, Describe] = {
         d.client_id, "quote",
         {"quote_id": d.quote_id, "deal_id": d.deal_id, "amount": d.amount, "currency": d.currency},
     ),
+    "DocumentGenerated": lambda d: (
+        d.client_id, "document",
+        {"document_id": d.document_id, "deal_id": d.deal_id, "document": d.kind, "number": d.number,
+         "amount": d.amount, "currency": d.currency},
+    ),
     "DocumentSent": lambda d: (
         d.client_id, "document", {"document_id": d.document_id, "deal_id": d.deal_id, "document": d.kind},
     ),
@@ -141,6 +146,7 @@ TIMELINE_EVENTS: tuple[type[Contract], ...] = (
     deals.CallLogged,
     deals.MessageRequested,
     deals.PaymentReceived,
+    deals.DocumentGenerated,
     deals.DocumentSent,
     booking.BookingCreated,
     booking.BookingRescheduled,

@@ -238,7 +238,8 @@ class GenerateDocument(_Part):
     """Make a document of the deal from a template (an invoice, a contract)."""
 
     type: Literal["generate_document"]
-    template: str = Field(min_length=1, max_length=80)
+    template: str = Field(min_length=1, max_length=80, description="invoice, quote, contract or act")
+    send: bool = Field(default=False, description="Send it to the client once it is made")
 
 
 class MoveDeal(_Part):
@@ -707,6 +708,7 @@ class Automation:
                     client_id=deal.client_id,
                     template=action.template,
                     rule_id=rule_id,
+                    send=action.send,
                 )
             )
         elif isinstance(action, CallWebhook):
@@ -821,6 +823,10 @@ def _in_stage(*stages: str) -> list[Condition]:
     if len(stages) == 1:
         return [Condition(field="deal.stage", op="eq", value=stages[0])]
     return [Condition(field="deal.stage", op="in", value=list(stages))]
+
+
+def _paid_in_full() -> Condition:
+    return Condition(field="event.invoice_paid_in_full", op="ne", value=False)
 
 
 def _move(stage: str) -> MoveDeal:
@@ -944,7 +950,8 @@ def _templates() -> dict[str, Any]:
                 "Оплата надійшла: «Оплачено»",
                 EventTrigger(type="payment_received"),
                 _move("paid"),
-                conditions=_in_stage("price_agreed", "invoiced"),
+                # A partial payment waits for the rest (None: the poster does not know).
+                conditions=[*_in_stage("price_agreed", "invoiced"), _paid_in_full()],
             ),
             _rule(
                 "production",
@@ -1074,7 +1081,7 @@ def _templates() -> dict[str, Any]:
                 "Оплата: «Оплачено»",
                 EventTrigger(type="payment_received"),
                 _move("paid"),
-                conditions=_in_stage("quoted", "invoiced"),
+                conditions=[*_in_stage("quoted", "invoiced"), _paid_in_full()],
             ),
             _rule(
                 "ship",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from chalicelib.deals.store import (
     automation,
+    calls,
     deals,
     directory,
+    documents,
     integrations,
+    payments,
     pipelines,
     reports,
     tasks,
@@ -28,6 +31,9 @@ MODELS = (
     *automation.MODELS,
     *integrations.MODELS,
     *reports.MODELS,
+    *documents.MODELS,
+    *payments.MODELS,
+    *calls.MODELS,
 )
 
 __all__ = [
