@@ -128,4 +128,4 @@ class Company:
 
     @staticmethod
     def manage_path(url: str) -> str:
-        return url.split("/api/booking", 1)[1]
+        return "/api/booking" + url.split("/api/booking", 1)[1]

@@ -3,7 +3,7 @@ calendar of a specialist or a resource over a day to a month."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.booking.desk import desk_of
 from chalicelib.booking.domain import visits
@@ -148,8 +148,8 @@ def block_time(call: Call, body: BlockBody) -> Booking:
     block = Booking(
         id=new_id(),
         kind="block",
-        starts_at=body.start,
-        ends_at=body.end,
+        starts_at=body.start.astimezone(UTC),
+        ends_at=body.end.astimezone(UTC),
         staff_id=member.id if member else None,
         staff_name=member.name if member else None,
         resource_ids=[resource.id] if resource else [],

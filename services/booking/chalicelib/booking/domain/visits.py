@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -71,8 +71,10 @@ class Desk:
     ) -> Situation:
         """The calendars a visit may use over local days [first, last]: one Query per
         specialist (or resource) and month."""
-        start = datetime.combine(first, datetime.min.time(), tzinfo=self.zone) - timedelta(days=1)
-        end = datetime.combine(last, datetime.min.time(), tzinfo=self.zone) + timedelta(days=2)
+        # Local midnights: the months of the range are the months of its days (a claim that
+        # crosses into a month is also filed under it, see the store).
+        start = datetime.combine(first, datetime.min.time(), tzinfo=self.zone)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=self.zone)
         members = [
             m
             for m in self.directory.staff()
@@ -175,6 +177,7 @@ def new_booking(
     now: datetime,
     **fields: object,
 ) -> Booking:
+    start = start.astimezone(UTC)
     return Booking(
         id=booking_id,
         services=list(visit.keys),
@@ -227,6 +230,7 @@ def move(
         if staff_id is not None or problem.status not in (409, 422):
             raise
         choice = choose(desk, visit, start, None, booking.zone, ignoring=booking.id)
+    start = start.astimezone(UTC)
     after = booking.model_copy(
         update={
             "starts_at": start,
