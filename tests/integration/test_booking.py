@@ -4,9 +4,9 @@ and the events that make a widget booking a client, a deal and a confirmation.""
 from __future__ import annotations
 
 import pytest
-from booking_world import BOOKING, Company, kyiv
+from booking_world import BOOKING, NOW, Company, kyiv
 
-from lanka_platform.contracts.clients import ClientErased
+from lanka_platform.contracts.clients import ClientErased, ClientMerged, StaffDeactivated
 
 
 @pytest.fixture
@@ -344,3 +344,35 @@ def test_erasing_a_client_scrubs_what_the_visitor_typed_from_their_bookings(worl
         f"{BOOKING}/bookings/{booked['booking_id']}", headers=world.headers("boss", "head")
     )
     assert booking.get_json()["visitor"] is None and booking.get_json()["address"] is None
+
+
+def test_a_merged_clients_bookings_move_to_the_surviving_client(world, company):
+    # given
+    body = {"services": ["measurement"], "start": kyiv(5, 10), "client_id": "client-old", "address": "Київ"}
+    booked = world.http.post(
+        f"{BOOKING}/bookings", json=body, headers=world.headers("olena", "manager")
+    ).get_json()
+    # when
+    world.publish(
+        ClientMerged(survivor_id="client-new", merged_id="client-old", name="Олена", client_version=2)
+    )
+    # then
+    booking = world.http.get(f"{BOOKING}/bookings/{booked['id']}", headers=world.headers("boss", "head"))
+    assert booking.get_json()["client_id"] == "client-new"
+
+
+def test_a_leaver_is_no_longer_offered_and_his_bookings_stay_listed_for_reassignment(world, company):
+    # given
+    body = {"services": ["measurement"], "start": kyiv(5, 10), "staff_id": company.petro["id"],
+            "client_id": "client-1", "address": "Київ"}  # fmt: skip
+    world.http.post(f"{BOOKING}/bookings", json=body, headers=world.headers("olena", "manager"))
+    # when
+    world.publish(
+        StaffDeactivated(
+            user_id=world.user_id("petro"), username="petro", hand_over_to=None, deactivated_at=NOW
+        )
+    )
+    # then
+    measurers = world.http.get(f"{BOOKING}/public/staff?services=measurement").get_json()["items"]
+    assert [m["name"] for m in measurers] == ["Іван"]
+    assert len(company.calendar(company.petro["id"])) == 1
