@@ -292,6 +292,7 @@ class Calendar:
     _windows: dict[date, list[tuple[datetime, datetime]]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _loads: dict[date, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.busy = sorted(self.busy, key=lambda b: (b.claim_start, b.start))
@@ -344,7 +345,15 @@ class Calendar:
         return previous, following
 
     def bookings_on(self, zone: ZoneInfo, day: date) -> int:
-        return sum(1 for b in self.busy if b.kind == "booking" and b.start.astimezone(zone).date() == day)
+        """How many visits the owner has on a local day (counted once per calendar)."""
+        if self._loads is None:
+            loads: dict[date, int] = {}
+            for held in self.busy:
+                if held.kind == "booking":
+                    local_date = held.start.astimezone(zone).date()
+                    loads[local_date] = loads.get(local_date, 0) + 1
+            self._loads = loads
+        return self._loads.get(day, 0)
 
 
 def travel_allows(

@@ -113,7 +113,9 @@ class BookingBook:
         found: dict[str, Busy] = {}
         for month in _months(start, end, self._zone):
             for item in self._entries.query(
-                f"CAL#{owner_id}#{month}", self._entries.sk.between(low, high + "~")
+                f"CAL#{owner_id}#{month}",
+                self._entries.sk.between(low, high + "~"),
+                attributes_to_get=["data"],
             ):
                 raw = json.loads(item.data)
                 booking_id = raw["booking_id"]
