@@ -79,3 +79,102 @@ def send_requests(events: Any) -> int:
         )
     events.put_events(Entries=entries)
     return len(entries)
+
+
+# ---------------------------------------------------------------------------- booking
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+_HOURS = {
+    "weekly": {day: [{"start": "09:00", "end": "18:00"}] for day in _WEEKDAYS}
+    | {"sat": [{"start": "10:00", "end": "15:00"}]},
+    "breaks": {day: [{"start": "13:00", "end": "14:00"}] for day in _WEEKDAYS},
+}
+BOOKING_ZONES: dict[str, Any] = {
+    "zones": ["pechersk", "podil", "obolon", "livyi_bereh"],
+    "travel": [
+        {"between": ["pechersk", "pechersk"], "minutes": 15},
+        {"between": ["podil", "podil"], "minutes": 15},
+        {"between": ["obolon", "obolon"], "minutes": 15},
+        {"between": ["livyi_bereh", "livyi_bereh"], "minutes": 15},
+        {"between": ["pechersk", "podil"], "minutes": 30},
+        {"between": ["pechersk", "obolon"], "minutes": 45},
+        {"between": ["pechersk", "livyi_bereh"], "minutes": 45},
+        {"between": ["podil", "obolon"], "minutes": 30},
+        {"between": ["podil", "livyi_bereh"], "minutes": 45},
+        {"between": ["obolon", "livyi_bereh"], "minutes": 60},
+    ],
+    "default_travel_minutes": 30,
+    "version": 0,
+}
+BOOKABLE_SERVICES: tuple[dict[str, Any], ...] = (
+    {
+        "key": "measurement",
+        "name": "Замір",
+        "name_en": "Measurement visit",
+        "description": "Майстер приїде, зробить заміри й порадить щодо матеріалів. Безкоштовно.",
+        "description_en": "A measurer comes to take the dimensions and advise on materials. Free.",
+        "duration_minutes": 60,
+        "price": {"amount": 0, "currency": "UAH"},
+        "at_client_address": True,
+        "slot_step_minutes": 60,
+        "buffer_after_minutes": 15,
+        "min_notice_minutes": 120,
+        "horizon_days": 60,
+        "required_skills": ["measure"],
+    },
+    {
+        "key": "installation",
+        "name": "Монтаж меблів",
+        "name_en": "Furniture installation",
+        "description": "Монтаж виготовлених меблів у вас удома.",
+        "description_en": "Installing the finished furniture at your home.",
+        "duration_minutes": 240,
+        "price": None,
+        "at_client_address": True,
+        "slot_step_minutes": 60,
+        "buffer_before_minutes": 15,
+        "buffer_after_minutes": 15,
+        "min_notice_minutes": 24 * 60,
+        "horizon_days": 90,
+        "required_skills": ["install"],
+        "allows_staff_choice": False,
+    },
+)
+BOOKABLE_STAFF: tuple[dict[str, Any], ...] = (
+    {"name": "Петро", "skills": ["measure"], "home_zone": "pechersk", "username": "measurer"},
+    {"name": "Андрій", "skills": ["measure"], "home_zone": "obolon"},
+    {"name": "Василь", "skills": ["install"], "home_zone": "podil", "username": "installer"},
+    {"name": "Микола", "skills": ["install"], "home_zone": "livyi_bereh"},
+)
+
+
+def seed_booking(http: Any, cognito: Any, pool_id: str, client_id: str, password: str, url: str) -> int:
+    """Set up the furniture company's booking through the booking API, as its admin would:
+    zones, the bookable services, two measurers and two installers with working hours."""
+    tokens = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "admin", "PASSWORD": password},
+    )
+    headers = {"Authorization": f"Bearer {tokens['AuthenticationResult']['IdToken']}"}
+
+    def send(method: str, path: str, body: Any) -> None:
+        response = http.open(f"/api/booking{path}", method=method, json=body, headers=headers)
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"demo booking set-up failed at {path}: {response.get_data(as_text=True)}")
+
+    send("PUT", "/zones", BOOKING_ZONES)
+    send(
+        "PUT",
+        "/settings",
+        {"company_name": "Меблі Ланка", "public_api_url": f"{url}/api/booking", "version": 0},
+    )
+    for offering in BOOKABLE_SERVICES:
+        send("POST", "/services", offering)
+    for member in BOOKABLE_STAFF:
+        body = {key: value for key, value in member.items() if key != "username"}
+        if "username" in member:
+            user = cognito.admin_get_user(UserPoolId=pool_id, Username=member["username"])
+            body["user_id"] = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+        send("POST", "/staff", {**body, "hours": _HOURS})
+    return len(BOOKABLE_SERVICES) + len(BOOKABLE_STAFF)

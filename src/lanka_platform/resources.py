@@ -234,7 +234,7 @@ SERVICES: tuple[Service, ...] = (
     Service(
         name="booking",
         publishes=(*_BOOKING_EVENTS, "WidgetRequestReceived"),
-        consumes=_EVERYONE_CONSUMES,
+        consumes=("ClientRequestReceived", "ClientMerged", "ClientErased", *_EVERYONE_CONSUMES),
     ),
     Service(
         name="notifications",

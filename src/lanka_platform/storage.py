@@ -284,11 +284,22 @@ class UnitOfWork:
     def _conflict(error: TransactWriteError, ordered: list[_Operation]) -> Exception:
         if error.cause_response_code != "TransactionCanceledException":
             return error
-        for operation, reason in zip(ordered, error.cancellation_reasons, strict=False):
+        reasons = list(zip(ordered, error.cancellation_reasons, strict=False))
+        for operation, reason in reasons:
             if reason is not None and reason.code == "ConditionalCheckFailed":
                 if operation.on_conflict is not None:
                     return operation.on_conflict()
                 return ConditionFailed(operation.tag)
+        # Another transaction was writing the same item at that moment (DynamoDB cancels
+        # one of two concurrent transactions on an item): for a write that declared what
+        # its conflict means (a claimed time slot, a changed version), it means just that.
+        for operation, reason in reasons:
+            if (
+                reason is not None
+                and reason.code == "TransactionConflict"
+                and operation.on_conflict is not None
+            ):
+                return operation.on_conflict()
         return error
 
 

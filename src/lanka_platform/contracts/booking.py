@@ -62,6 +62,9 @@ class BookingCreated(_BookingEvent):
     sequence: int = Field(default=0, ge=0, description="The calendar invite's SEQUENCE")
     manage_url: str | None = Field(default=None, description="The client's signed cancel/reschedule link")
     ics: str | None = Field(default=None, description="The calendar invite (text/calendar, METHOD:REQUEST)")
+    reminder_offsets_minutes: list[int] = Field(
+        default_factory=lambda: [24 * 60, 120], description="Remind the client this many minutes before"
+    )
 
 
 class BookingRescheduled(_BookingEvent):
@@ -84,6 +87,9 @@ class BookingRescheduled(_BookingEvent):
     manage_url: str | None = None
     ics: str | None = None
     by_client: bool = False
+    reminder_offsets_minutes: list[int] = Field(
+        default_factory=lambda: [24 * 60, 120], description="Remind the client this many minutes before"
+    )
 
 
 class BookingCancelled(_BookingEvent):

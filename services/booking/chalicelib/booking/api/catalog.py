@@ -11,6 +11,8 @@ from pydantic import ConfigDict, Field
 from lanka_platform.api import Call
 from lanka_platform.schema import Schema
 
+MANAGERS = ("admin", "head")
+
 
 class PageQuery(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -25,12 +27,25 @@ class PageQuery(Schema):
     body=NewOffering,
     response=Offering,
     status=201,
-    roles=("admin", "head"),
+    roles=MANAGERS,
     idempotent=True,
+    problems=[409],
 )
 def add_offering(call: Call, body: NewOffering) -> Offering:
     """Add a bookable service (a measurement visit, a consultation)."""
     return catalog.add_offering(call.unit, OfferingCatalog(call.store), body, call.store.clock())
+
+
+@service.route("/services/{offering_id}", "PUT", body=NewOffering, response=Offering, roles=MANAGERS)
+def change_offering(call: Call, offering_id: str, body: NewOffering) -> Offering:
+    """Change a bookable service (its key stays)."""
+    store = OfferingCatalog(call.store)
+    current = catalog.get_offering(store, offering_id)
+    changed = Offering(
+        id=current.id, created_at=current.created_at, **{**body.model_dump(), "key": current.key}
+    )
+    store.replace(call.unit, changed)
+    return changed
 
 
 @service.route("/services", query=PageQuery, response=OfferingPage)

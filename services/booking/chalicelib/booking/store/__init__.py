@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from chalicelib.booking.store import catalog
+from chalicelib.booking.store import bookings, catalog, directory
+from chalicelib.booking.store.bookings import BookingBook
 from chalicelib.booking.store.catalog import OfferingCatalog
+from chalicelib.booking.store.directory import Directory
 
 MODELS = (*catalog.MODELS,)
+MODELS += directory.MODELS
+MODELS += bookings.MODELS
 
-__all__ = ["MODELS", "OfferingCatalog"]
+__all__ = ["MODELS", "BookingBook", "Directory", "OfferingCatalog"]

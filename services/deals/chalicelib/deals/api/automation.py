@@ -198,11 +198,22 @@ def stayed_in_stage(timer: Timer, unit: UnitOfWork, now: datetime) -> None:
     run_rules(unit, deal, occasion)
 
 
-def _deal_for(deal_id: str | None, client_id: str | None) -> Deal | None:
-    """The deal an event is about: the one it names, or the client's newest open one."""
+def _deal_for(deal_id: str | None, client_id: str | None, request_id: str | None = None) -> Deal | None:
+    """The deal an event is about: the one it names, the one opened for its request, or the
+    client's newest open one.
+
+    A booking made through the widget names its request; the deal for that request is
+    opened from the same `ClientRequestReceived` that lets booking announce it, so it may
+    not be there yet: then the event fails and is retried (the consumer reports it as a
+    batch failure and SQS hands it over again), instead of moving another deal."""
     deals = DealStore(service.store)
     if deal_id:
         return deals.get(deal_id)
+    if request_id:
+        opened = deals.deal_of_request(request_id)
+        if opened is None:
+            raise Problem(503, "Deal not opened yet", f"No deal for request {request_id} yet; retry.")
+        return deals.get(opened)
     if not client_id:
         return None
     card = ClientDirectory(service.store).card(client_id)
@@ -224,8 +235,14 @@ def _occasion(trigger: str, event: Envelope[Any], **fields: Any) -> Occasion:
     )
 
 
-def _run_for(unit: UnitOfWork, deal_id: str | None, client_id: str | None, occasion: Occasion) -> None:
-    deal = _deal_for(deal_id, client_id)
+def _run_for(
+    unit: UnitOfWork,
+    deal_id: str | None,
+    client_id: str | None,
+    occasion: Occasion,
+    request_id: str | None = None,
+) -> None:
+    deal = _deal_for(deal_id, client_id, request_id)
     if deal is not None:
         run_rules(unit, deal, occasion)
 
@@ -243,7 +260,7 @@ def on_booking_created(event: Envelope[booking_events.BookingCreated], unit: Uni
     occasion = _occasion(
         "booking_created", event, service=data.service, starts_at=data.starts_at, staff_id=data.staff_id
     )
-    _run_for(unit, data.deal_id, data.client_id, occasion)
+    _run_for(unit, data.deal_id, data.client_id, occasion, data.request_id)
 
 
 @service.handles(booking_events.BookingRescheduled)

@@ -1,0 +1,96 @@
+"""Who and what can be booked, and the company's booking settings, in the booking table.
+
+| item      | pk        | sk          |
+| --------- | --------- | ----------- |
+| staff     | STAFF     | <staff id>  |
+| resource  | RESOURCE  | <id>        |
+| zones     | SETTINGS  | ZONES       |
+| policy    | SETTINGS  | POLICY      |
+
+Staff and resources are one partition each (a company has tens, not thousands): the slots
+of a request read them with one Query each, working hours included.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from chalicelib.booking.domain.calendar import Resource, StaffMember, Zones
+from chalicelib.booking.domain.policy import BookingPolicy
+from pydantic import BaseModel
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from lanka_platform.problems import Problem
+from lanka_platform.storage import Store, TableModel, UnitOfWork
+
+S = TypeVar("S", bound=BaseModel)
+
+
+class DirectoryItem(TableModel):
+    data = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+
+MODELS = (DirectoryItem,)
+
+
+class Directory:
+    def __init__(self, store: Store) -> None:
+        self._items = store.model(DirectoryItem)
+
+    # staff and resources -------------------------------------------------------------
+
+    def staff(self) -> list[StaffMember]:
+        return [StaffMember.model_validate_json(item.data) for item in self._items.query("STAFF")]
+
+    def member(self, staff_id: str) -> StaffMember | None:
+        return self._get("STAFF", staff_id, StaffMember)
+
+    def resources(self) -> list[Resource]:
+        return [Resource.model_validate_json(item.data) for item in self._items.query("RESOURCE")]
+
+    def resource(self, resource_id: str) -> Resource | None:
+        return self._get("RESOURCE", resource_id, Resource)
+
+    def save_member(self, unit: UnitOfWork, member: StaffMember, *, new: bool) -> None:
+        self._save(unit, "STAFF", member.id, member, member.version, new=new, what="The member of staff")
+
+    def save_resource(self, unit: UnitOfWork, resource: Resource, *, new: bool) -> None:
+        self._save(unit, "RESOURCE", resource.id, resource, resource.version, new=new, what="The resource")
+
+    # settings ------------------------------------------------------------------------
+
+    def zones(self) -> Zones:
+        return self._get("SETTINGS", "ZONES", Zones) or Zones()
+
+    def policy(self) -> BookingPolicy:
+        return self._get("SETTINGS", "POLICY", BookingPolicy) or BookingPolicy()
+
+    def save_zones(self, unit: UnitOfWork, zones: Zones) -> None:
+        self._save(unit, "SETTINGS", "ZONES", zones, zones.version, new=zones.version == 1, what="The zones")
+
+    def save_policy(self, unit: UnitOfWork, policy: BookingPolicy) -> None:
+        self._save(
+            unit, "SETTINGS", "POLICY", policy, policy.version, new=policy.version == 1, what="The policy"
+        )
+
+    # ---------------------------------------------------------------------------------
+
+    def _get(self, pk: str, sk: str, schema: type[S]) -> S | None:
+        try:
+            return schema.model_validate_json(self._items.get(pk, sk).data)
+        except DoesNotExist:
+            return None
+
+    def _save(
+        self, unit: UnitOfWork, pk: str, sk: str, value: BaseModel, version: int, *, new: bool, what: str
+    ) -> None:
+        """Optimistic concurrency: `version` is the one being written, one above the stored."""
+        item = self._items(pk=pk, sk=sk, data=value.model_dump_json(), version=version)
+        condition = self._items.pk.does_not_exist() if new else self._items.version == version - 1
+        unit.put(
+            item,
+            condition=condition,
+            on_conflict=lambda: Problem.conflict(f"{what} was changed meanwhile; read it again and retry."),
+        )
