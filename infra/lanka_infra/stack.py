@@ -9,14 +9,17 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from lanka_infra import staging
-from lanka_infra.config import SynthConfig
+from lanka_infra.config import REPO_ROOT, SynthConfig
 from lanka_infra.service import DeployedService, SharedResources
 from lanka_platform import resources
 
+# The embeddable widgets, the same files the local stack serves at /widgets/.
+WIDGETS_DIR = REPO_ROOT / "src" / "lanka_local" / "static" / "widgets"
 # Noncurrent versions of documents are kept this long after being overwritten or deleted.
 NONCURRENT_VERSION_DAYS = 90
 
@@ -60,6 +63,14 @@ class LankaStack(Stack):
                     exclude_punctuation=True, password_length=48
                 ),
             ),
+        )
+        s3_deployment.BucketDeployment(
+            self,
+            "Widgets",
+            sources=[s3_deployment.Source.asset(str(WIDGETS_DIR))],
+            destination_bucket=shared.buckets[f"{resources.PREFIX}-web"],
+            destination_key_prefix="widgets/",
+            cache_control=[s3_deployment.CacheControl.from_string("public, max-age=300")],
         )
         self.services = [
             DeployedService(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from chalicelib.booking.api import catalog
+from chalicelib.booking.api import catalog, pricing
 from chalicelib.booking.service import service
 
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
 
-ROUTE_MODULES = (catalog,)
+ROUTE_MODULES = (catalog, pricing)

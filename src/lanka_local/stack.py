@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import Client
 
 from lanka_local import demo, provision, services
 from lanka_local.emulator import Emulator
@@ -80,6 +81,11 @@ class LocalStack:
         Scheduler(jobs_of(loaded)).run(self.stop_event, self._background_error)
         if first_start:
             log(f"Demo data: {demo.send_requests(self.client('events'))} requests of the furniture company")
+        # Also on later starts of a data folder made before the price calculator existed.
+        admin = provision.sign_in(
+            self.client("cognito-idp"), provisioned.user_pool_client_id, "admin", self.passwords["admin"]
+        )
+        demo.save_price_book(Client(gateway), admin["id_token"])
         self.server = make_server(self.config.host, self.config.port, gateway, threaded=True)
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
 

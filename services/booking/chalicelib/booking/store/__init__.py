@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.booking.store import catalog
+from chalicelib.booking.store import catalog, pricing
 from chalicelib.booking.store.catalog import OfferingCatalog
 
-MODELS = (*catalog.MODELS,)
+MODELS = (*catalog.MODELS, *pricing.MODELS)
 
 __all__ = ["MODELS", "OfferingCatalog"]
