@@ -80,7 +80,7 @@ def test_visitor_prices_a_wardrobe_and_submits_it_and_the_quote_client_and_deal_
     # when the visitor types the sizes and ticks the mirror facade
     calculator.get_by_label("Ширина, мм").fill("2400")
     calculator.get_by_label("Висота, мм").fill("2400")
-    calculator.get_by_label("Дзеркальний фасад").check()
+    calculator.get_by_label("Дзеркальний фасад", exact=True).check()
     total = calculator.locator("[data-part=total]")
     total.filter(has_text="Разом:").wait_for()
     page.wait_for_function(

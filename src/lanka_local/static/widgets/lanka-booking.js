@@ -112,15 +112,19 @@ class LankaBooking extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    if (before !== after && this.isConnected && this.services.length) this.load();
+    if (before !== after && this.isConnected && this.loads) this.load();
   }
 
   async load() {
+    const mine = (this.loads = (this.loads || 0) + 1);
     const lang = langOf(this);
     this.shadowRoot.innerHTML = `<style>${BASE_CSS}</style><div class="root" lang="${lang}"><p role="status">${this.t.loading}</p></div>`;
     try {
-      this.services = (await call(`${bookingApi(this)}/public/services?lang=${lang}`)).items;
+      const services = (await call(`${bookingApi(this)}/public/services?lang=${lang}`)).items;
+      if (mine !== this.loads) return; // the language changed meanwhile
+      this.services = services;
     } catch (error) {
+      if (mine !== this.loads) return;
       this.shadowRoot.querySelector(".root").innerHTML = `<p class="alert" role="alert">${escapeHtml(plainError(error, this.t))}</p>`;
       return;
     }

@@ -124,6 +124,7 @@ button { display: inline-block; min-height: 2.75rem; padding: .55rem 1.1rem; bor
 button[disabled] { background: #767680; cursor: not-allowed; }
 button.secondary { background: #fff; color: #1d4ed8; border: 2px solid #1d4ed8; }
 .hint { font-size: .875rem; color: #4a4a55; font-weight: 400; }
+.hint.rule { margin: -.3rem 0 .35rem 1.6rem; }
 .error { color: #b3261e; font-size: .9rem; margin: .25rem 0 0; }
 .alert { padding: .65rem .8rem; border-radius: 8px; background: #fdecea; color: #5f1410; margin: .5rem 0; }
 .success { padding: .8rem; border-radius: 8px; background: #e7f5ea; color: #0f3d1c; margin: .5rem 0; }

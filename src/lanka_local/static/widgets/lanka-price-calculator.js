@@ -116,14 +116,18 @@ class LankaPriceCalculator extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    if (before !== after && this.isConnected && this.book) this.load();
+    if (before !== after && this.isConnected && this.loads) this.load();
   }
 
   async load() {
+    const mine = (this.loads = (this.loads || 0) + 1);
     this.shadowRoot.innerHTML = `<style>${BASE_CSS}</style><div class="root" lang="${langOf(this)}"><p role="status">${this.t.loading}</p></div>`;
     try {
-      this.book = await call(`${bookingApi(this)}/public/price-book?lang=${langOf(this)}`);
+      const book = await call(`${bookingApi(this)}/public/price-book?lang=${langOf(this)}`);
+      if (mine !== this.loads) return; // the language changed meanwhile
+      this.book = book;
     } catch (error) {
+      if (mine !== this.loads) return;
       const text = error.status === 404 ? this.t.noPrices : plainError(error, this.t);
       this.shadowRoot.querySelector(".root").innerHTML = `<p class="alert" role="alert">${escapeHtml(text)}</p>`;
       return;
@@ -163,9 +167,10 @@ class LankaPriceCalculator extends HTMLElement {
         ...option.requires.map((k) => `${t.requires} «${names[k]}»`),
         ...option.excludes.map((k) => `${t.excludes} «${names[k]}»`),
       ];
-      const hint = rules.length ? `<span class="hint" id="${id}-hint"> (${escapeHtml(rules.join("; "))})</span>` : "";
+      // The rules describe the box (aria-describedby) but are not part of its name.
+      const hint = rules.length ? `<p class="hint rule" id="${id}-hint">${escapeHtml(rules.join("; "))}</p>` : "";
       return `<label class="choice" for="${id}"><input type="checkbox" id="${id}" data-option="${escapeHtml(option.key)}"${rules.length ? ` aria-describedby="${id}-hint"` : ""}>
-        <span>${escapeHtml(option.name)}${hint}</span></label>`;
+        <span>${escapeHtml(option.name)}</span></label>${hint}`;
     }).join("");
     const fees = book.fees.filter((fee) => fee.optional).map((fee) => {
       const id = this.id(`fee-${fee.key}`);
