@@ -103,8 +103,8 @@ export const BASE_CSS = `
 .root { all: initial; display: block; box-sizing: border-box; max-width: 40rem; padding: 1rem;
   font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1f;
   background: #fff; border: 1px solid #d0d0d7; border-radius: 12px; text-align: left; }
-.root *, .root *::before, .root *::after { box-sizing: border-box; font: inherit; color: inherit;
-  letter-spacing: normal; text-transform: none; text-shadow: none; }
+.root *, .root *::before, .root *::after { box-sizing: border-box; }
+input, select, textarea, button { font: inherit; }
 h2 { font-size: 1.25rem; font-weight: 700; margin: 0 0 .75rem; }
 h3 { font-size: 1.05rem; font-weight: 700; margin: 1rem 0 .5rem; }
 p { margin: .5rem 0; }
