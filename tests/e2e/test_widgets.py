@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -224,3 +225,140 @@ def test_visitor_books_a_measurement_and_the_booking_client_and_deal_exist(
         ]
     )
     assert deals, "no deal for the booked client"
+
+
+# --------------------------------------------------------------------------- the booking widget's
+# own behaviour, against a fake of the agreed public booking API (public-booking-api.md) that
+# the browser reaches instead of the booking routes: retries, the 409 and the confirmation.
+
+SERVICES = {
+    "items": [
+        {
+            "key": "measurement",
+            "name": "Замір",
+            "description": "Виїзд замірника",
+            "duration_minutes": 60,
+            "price": {"amount": 0, "currency": "UAH"},
+            "at_client_address": True,
+            "allows_staff_choice": True,
+        }
+    ]
+}
+SLOTS = {
+    "time_zone": "Europe/Kyiv",
+    "duration_minutes": 60,
+    "price": {"amount": 0, "currency": "UAH"},
+    "days": [
+        {
+            "date": "2026-12-03",
+            "slots": [
+                {
+                    "start": "2026-12-03T10:00:00+02:00",
+                    "end": "2026-12-03T11:00:00+02:00",
+                    "staff_ids": ["s1"],
+                },
+                {
+                    "start": "2026-12-03T12:00:00+02:00",
+                    "end": "2026-12-03T13:00:00+02:00",
+                    "staff_ids": ["s1"],
+                },
+            ],
+        }
+    ],
+}
+
+
+# Only the booking routes: the price calculator still talks to the real stack.
+BOOKING_ROUTES = re.compile(r".*/api/booking/public/(services|staff|slots|bookings)\b.*")
+
+
+class FakeBookingApi:
+    """Answers the widget's public booking requests: 503, then 409, then 201."""
+
+    def __init__(self) -> None:
+        self.bookings: list[dict[str, Any]] = []
+        self.answers = [503, 409, 201]
+
+    def __call__(self, route: Any) -> None:
+        request = route.request
+        url = request.url
+        if "/public/services" in url:
+            return route.fulfill(json=SERVICES)
+        if "/public/staff" in url:
+            return route.fulfill(json={"items": [{"id": "s1", "name": "Іван"}]})
+        if "/public/slots" in url:
+            return route.fulfill(json=SLOTS)
+        body = json.loads(request.post_data or "{}")
+        self.bookings.append({"key": request.headers.get("idempotency-key"), "body": body})
+        status = self.answers.pop(0)
+        if status == 201:
+            return route.fulfill(
+                status=201,
+                json={
+                    "booking_id": "b1",
+                    "starts_at": body["start"],
+                    "ends_at": body["start"],
+                    "services": body["services"],
+                    "staff_name": "Іван",
+                    "manage_url": "https://crm.example.com/manage?token=t",
+                    "status": "confirmed",
+                },
+            )
+        problem = {"type": "about:blank", "title": "Conflict", "status": status, "detail": "taken"}
+        return route.fulfill(
+            status=status, json=problem, headers={"Content-Type": "application/problem+json"}
+        )
+
+
+def test_booking_widget_retries_with_the_same_key_and_keeps_the_input_when_the_time_is_taken(
+    page: Any, artifacts: Path
+) -> None:
+    # given the booking API answers: first the server is down, then the time is taken
+    api = FakeBookingApi()
+    page.route(BOOKING_ROUTES, api)
+    page.goto("/demo/")
+    booking = page.locator("lanka-booking")
+    booking.locator("label.slot").first.click()
+    booking.get_by_label("Ім'я").fill("Богдан Мельник")
+    booking.get_by_label("Телефон").fill("067 765 43 21")
+    booking.get_by_label("Адреса візиту").fill("вул. Саксаганського, 12")
+    booking.get_by_label("Я погоджуюся на обробку моїх даних", exact=False).check()
+    button = booking.get_by_role("button", name="Записатися")
+    # when the first attempt fails and the visitor retries
+    button.click()
+    booking.locator("[data-part=alert]").filter(has_text="Сервер тимчасово недоступний").wait_for()
+    button.click()
+    # then the retry carries the same Idempotency-Key, and a taken time is said in plain words
+    booking.locator("[data-part=alert]").filter(has_text="Цей час щойно зайняли, оберіть інший").wait_for()
+    assert api.bookings[0]["key"] == api.bookings[1]["key"]
+    assert booking.get_by_label("Ім'я").input_value() == "Богдан Мельник"
+    page.screenshot(path=str(artifacts / "booking-taken.png"), full_page=True)
+    # when the visitor picks another time
+    booking.locator("label.slot").nth(1).click()
+    button.click()
+    # then the booking is confirmed with the manage link, under a new key for the new request
+    confirmation = booking.locator("[data-part=confirmation]")
+    confirmation.wait_for()
+    assert (
+        booking.locator("[data-part=manage]").get_attribute("href")
+        == "https://crm.example.com/manage?token=t"
+    )
+    assert api.bookings[2]["key"] != api.bookings[1]["key"]
+    assert api.bookings[2]["body"]["start"] == "2026-12-03T12:00:00+02:00"
+    assert api.bookings[2]["body"]["consent"] is True and api.bookings[2]["body"]["website"] == ""
+    assert (
+        page.evaluate("() => document.querySelector('lanka-booking').shadowRoot.activeElement?.dataset.part")
+        == "confirmation"
+    )
+    page.screenshot(path=str(artifacts / "booking-confirmed.png"), full_page=True)
+
+
+def test_booking_widget_with_a_fake_api_has_no_serious_accessibility_violations(page: Any) -> None:
+    page.route(BOOKING_ROUTES, FakeBookingApi())
+    page.goto("/demo/")
+    page.locator("lanka-booking").locator("label.slot").first.wait_for()
+    page.locator("lanka-price-calculator").locator("[data-part=total]").filter(has_text="Разом:").wait_for()
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
