@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from lanka_local.demo import PRICE_BOOK
+from lanka_platform.contracts.clients import ClientMerged
 
 BOOKING = "/api/booking"
 WARDROBE = {
@@ -146,6 +147,22 @@ def test_a_submitted_quote_opens_a_deal_with_its_total_for_a_new_client(world):
     assert [q["id"] for q in staff_get(world, "/quotes", deal_id=deal["id"]).get_json()["items"]] == [
         receipt["id"]
     ]
+
+
+def test_a_merged_clients_quotes_move_to_the_survivor(world):
+    # given a quote of a client who turns out to be a duplicate
+    save_book(world)
+    receipt = submit(world).get_json()
+    world.router.deliver_all()
+    merged = staff_get(world, f"/quotes/{receipt['id']}").get_json()["client_id"]
+    # when
+    world.publish(ClientMerged(survivor_id="survivor-1", merged_id=merged, name="Марта", client_version=2))
+    # then
+    assert staff_get(world, f"/quotes/{receipt['id']}").get_json()["client_id"] == "survivor-1"
+    assert [q["id"] for q in staff_get(world, "/quotes", client_id="survivor-1").get_json()["items"]] == [
+        receipt["id"]
+    ]
+    assert staff_get(world, "/quotes", client_id=merged).get_json()["items"] == []
 
 
 def test_the_quote_keeps_no_contact_details_once_the_client_is_known(world):

@@ -27,7 +27,7 @@ from pydantic import ConfigDict, Field
 
 from lanka_platform import links, throttle
 from lanka_platform.api import Call
-from lanka_platform.contracts.clients import ClientRequestReceived
+from lanka_platform.contracts.clients import ClientMerged, ClientRequestReceived
 from lanka_platform.contracts.deals import DealCreated
 from lanka_platform.events import Envelope
 from lanka_platform.problems import Problem
@@ -293,3 +293,9 @@ def on_quote_deal_opened(event: Envelope[DealCreated], unit: UnitOfWork) -> None
         return
     linked = stored.quote.model_copy(update={"deal_id": event.data.deal_id})
     store.replace(unit, stored, linked, stored.contact)
+
+
+@service.handles(ClientMerged)
+def on_quote_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
+    """A merged client's quotes belong to the client it was merged into."""
+    Quotes(unit.store).repoint_client(unit, event.data.merged_id, event.data.survivor_id)

@@ -30,6 +30,8 @@ from lanka_platform.problems import Problem
 from lanka_platform.storage import Store, TableModel, UnitOfWork
 
 _BOOK = "PRICEBOOK"
+# Quotes re-pointed per merge: three writes each, within one transaction's 100 items.
+MERGE_BATCH = 30
 
 
 class PriceBookItem(TableModel):
@@ -145,6 +147,19 @@ class Quotes:
             client_id=quote.client_id,
             deal_id=quote.deal_id,
         )
+
+    def repoint_client(self, unit: UnitOfWork, merged_id: str, survivor_id: str) -> int:
+        """Move the merged client's quotes (at most `MERGE_BATCH`, one transaction) to the
+        survivor: the quote names the survivor and is listed under it."""
+        refs = list(self._refs.query(f"CLIENT#{merged_id}#QUOTES", limit=MERGE_BATCH))
+        keys = [(f"QUOTE#{ref.quote_id}", "QUOTE") for ref in refs]
+        for item in self._items.batch_get(keys):
+            stored = _stored(item)
+            moved = stored.quote.model_copy(update={"client_id": survivor_id})
+            self.replace(unit, stored, moved, stored.contact)
+        for ref in refs:
+            unit.delete(ref)
+        return len(refs)
 
     def page_of(
         self, kind: str, owner: str, limit: int, cursor: str | None
