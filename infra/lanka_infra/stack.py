@@ -9,14 +9,17 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from lanka_infra import staging
-from lanka_infra.config import SynthConfig
+from lanka_infra.config import REPO_ROOT, SynthConfig
 from lanka_infra.service import DeployedService, SharedResources
 from lanka_platform import resources
 
+# The embeddable widgets, the same files the local stack serves at /widgets/.
+WIDGETS_DIR = REPO_ROOT / "src" / "lanka_local" / "static" / "widgets"
 # Noncurrent versions of documents are kept this long after being overwritten or deleted.
 NONCURRENT_VERSION_DAYS = 90
 
@@ -61,6 +64,7 @@ class LankaStack(Stack):
                 ),
             ),
         )
+        self._deploy_widgets(shared)
         self.services = [
             DeployedService(
                 self,
@@ -148,6 +152,26 @@ class LankaStack(Stack):
             lifecycle_rules=lifecycle_rules or None,
             removal_policy=RemovalPolicy.RETAIN,
         )
+
+    def _deploy_widgets(self, shared: SharedResources) -> None:
+        """Copy the widget files to the web bucket under `widgets/` on every deployment."""
+        s3_deployment.BucketDeployment(
+            self,
+            "Widgets",
+            sources=[s3_deployment.Source.asset(str(WIDGETS_DIR))],
+            destination_bucket=shared.buckets[f"{resources.PREFIX}-web"],
+            destination_key_prefix="widgets/",
+            cache_control=[s3_deployment.CacheControl.from_string("public, max-age=300")],
+        )
+        # CDK's copy function names its role both in `Role` and in `DependsOn` (cfn-lint
+        # W3005); only its policy needs the explicit dependency.
+        for child in self.node.children:
+            if child.node.id.startswith("Custom::CDKBucketDeployment"):
+                function = child.node.default_child
+                role = child.node.try_find_child("ServiceRole")
+                if isinstance(function, lambda_.CfnFunction) and role is not None:
+                    policy = role.node.find_child("DefaultPolicy").node.default_child
+                    function.add_override("DependsOn", [self.get_logical_id(policy)])
 
     def _dependencies_layer(self, config: SynthConfig) -> lambda_.LayerVersion:
         # Chalice picks the Lambda runtime from the interpreter that packages the apps.

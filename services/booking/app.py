@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from chalicelib.booking.api import calendar, catalog, directory, events, public
+from chalicelib.booking.api import calendar, catalog, directory, events, pricing, public
 from chalicelib.booking.service import service
 
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
 
-ROUTE_MODULES = (catalog, directory, public, calendar, events)
+ROUTE_MODULES = (catalog, directory, public, calendar, events, pricing)

@@ -178,3 +178,166 @@ def seed_booking(http: Any, cognito: Any, pool_id: str, client_id: str, password
             body["user_id"] = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
         send("POST", "/staff", {**body, "hours": _HOURS})
     return len(BOOKABLE_SERVICES) + len(BOOKABLE_STAFF)
+def _input(
+    key: str, name: str, name_en: str, low: int, high: int, default: int | None = None
+) -> dict[str, Any]:
+    return {"key": key, "name": name, "name_en": name_en, "min": low, "max": high, "default": default}
+
+
+# The furniture company's price list, as its admin would save it (`PUT /price-book`).
+# Amounts are kopiyky: 680000 is 6 800,00 грн.
+PRICE_BOOK: dict[str, Any] = {
+    "currency": "UAH",
+    "vat_mode": "none",
+    "rounding": 1000,
+    "minimum_order": 1_500_000,
+    "items": [
+        {
+            "key": "wardrobe",
+            "name": "Шафа-купе",
+            "name_en": "Sliding-door wardrobe",
+            "description": "Ціна за м² фасаду; чим більша шафа, тим дешевший метр.",
+            "description_en": "Priced per m² of facade; the bigger, the cheaper per metre.",
+            "unit": "m2",
+            "bands": [
+                {"up_to": "3", "unit_price": 680_000},
+                {"up_to": "5", "unit_price": 620_000},
+                {"up_to": None, "unit_price": 580_000},
+            ],
+            "inputs": [
+                _input("width", "Ширина", "Width", 800, 3600, 2400),
+                _input("height", "Висота", "Height", 1800, 2800, 2400),
+                _input("depth", "Глибина", "Depth", 400, 700, 600),
+                _input("quantity", "Кількість", "Quantity", 1, 5, 1),
+            ],
+            "options": [
+                {
+                    "key": "mirror",
+                    "name": "Дзеркальний фасад",
+                    "name_en": "Mirror facade",
+                    "kind": "per_unit",
+                    "amount": 95_000,
+                    "per": "m2",
+                    "excludes": ["matte_glass"],
+                },
+                {
+                    "key": "matte_glass",
+                    "name": "Матове скло",
+                    "name_en": "Frosted glass",
+                    "kind": "per_unit",
+                    "amount": 110_000,
+                    "per": "m2",
+                },
+                {
+                    "key": "sandblast",
+                    "name": "Піскоструминний малюнок на дзеркалі",
+                    "name_en": "Sandblasted pattern on the mirror",
+                    "kind": "fixed",
+                    "amount": 180_000,
+                    "requires": ["mirror"],
+                },
+                {
+                    "key": "soft_close",
+                    "name": "Доводчики дверей",
+                    "name_en": "Soft-close doors",
+                    "kind": "fixed",
+                    "amount": 120_000,
+                },
+                {
+                    "key": "led",
+                    "name": "LED-підсвітка",
+                    "name_en": "LED lighting",
+                    "kind": "per_unit",
+                    "amount": 45_000,
+                    "per": "running_m",
+                },
+                {
+                    "key": "painted",
+                    "name": "Фарбований МДФ",
+                    "name_en": "Painted MDF",
+                    "kind": "multiply",
+                    "factor": "1.25",
+                },
+            ],
+            "tiers": [{"min_quantity": 2, "percent": 5}],
+        },
+        {
+            "key": "kitchen",
+            "name": "Кухня",
+            "name_en": "Kitchen",
+            "description": "Ціна за погонний метр (нижні й верхні модулі).",
+            "description_en": "Priced per running metre (base and wall units).",
+            "unit": "running_m",
+            "unit_price": 1_250_000,
+            "inputs": [_input("width", "Довжина", "Length", 1200, 8000, 3200)],
+            "options": [
+                {
+                    "key": "soft_close",
+                    "name": "Доводчики Blum",
+                    "name_en": "Blum soft-close",
+                    "kind": "fixed",
+                    "amount": 350_000,
+                },
+                {
+                    "key": "led",
+                    "name": "LED-підсвітка",
+                    "name_en": "LED lighting",
+                    "kind": "per_unit",
+                    "amount": 55_000,
+                    "per": "running_m",
+                },
+                {
+                    "key": "stone_top",
+                    "name": "Стільниця з кварцу",
+                    "name_en": "Quartz worktop",
+                    "kind": "per_unit",
+                    "amount": 420_000,
+                    "per": "running_m",
+                    "excludes": ["laminate_top"],
+                },
+                {
+                    "key": "laminate_top",
+                    "name": "Стільниця ДСП",
+                    "name_en": "Laminate worktop",
+                    "kind": "per_unit",
+                    "amount": 90_000,
+                    "per": "running_m",
+                },
+            ],
+        },
+    ],
+    "fees": [
+        {"key": "visit", "name": "Виїзд замірника", "name_en": "Measurer's visit", "amount": 30_000},
+        {"key": "delivery", "name": "Доставка по Києву", "name_en": "Delivery in Kyiv", "amount": 80_000},
+        {
+            "key": "installation",
+            "name": "Монтаж",
+            "name_en": "Installation",
+            "amount": 250_000,
+            "optional": True,
+        },
+    ],
+    "promo_codes": [
+        {
+            "code": "ZIMA10",
+            "percent": 10,
+            "valid_from": "2026-11-01T00:00:00Z",
+            "valid_until": "2027-03-01T00:00:00Z",
+        },
+        {"code": "LITO2026", "amount": 100_000, "valid_until": "2026-09-01T00:00:00Z"},
+    ],
+}
+
+
+def save_price_book(http: Any, token: str) -> int:
+    """Save the demo price book through the booking API, as the admin would; its version."""
+    response = http.put(
+        "/api/booking/price-book",
+        json={**PRICE_BOOK, "version": 0},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if response.status_code == 409:
+        return 1  # already there (a restarted first start)
+    if response.status_code != 200:
+        raise RuntimeError(f"the demo price book was refused: {response.get_data(as_text=True)}")
+    return int(response.get_json()["version"])

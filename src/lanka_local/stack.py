@@ -90,6 +90,11 @@ class LocalStack:
                 self.url,
             )
             log(f"Demo data: {seeded} bookable services and staff")
+        # Also on later starts of a data folder made before the price calculator existed.
+        admin = provision.sign_in(
+            self.client("cognito-idp"), provisioned.user_pool_client_id, "admin", self.passwords["admin"]
+        )
+        demo.save_price_book(Client(gateway), admin["id_token"])
         self.server = make_server(self.config.host, self.config.port, gateway, threaded=True)
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
 

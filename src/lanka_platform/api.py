@@ -33,6 +33,11 @@ _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
 _PATH_PARAM = re.compile(r"{(\w+)}")
 # Every content type reaches the view, so that a wrong one is answered as a problem.
 _ANY_CONTENT = ["*/*"]
+# What a browser on another origin may send to a public route.
+_CORS_REQUEST_HEADERS = "Content-Type, Idempotency-Key, X-Correlation-Id"
+
+CorsPolicy = Callable[[Store, str], bool]
+"""Whether a public route answers a page on this `Origin` (e.g. the company's own site)."""
 
 
 @dataclass
@@ -85,9 +90,11 @@ class Call:
 
 
 class Api:
-    def __init__(self, service: LankaService) -> None:
+    def __init__(self, service: LankaService, cors: CorsPolicy | None = None) -> None:
         self.service = service
         self.specs: list[RouteSpec] = []
+        self.cors = cors
+        self._preflights: dict[str, set[str]] = {}
 
     def route(
         self,
@@ -134,17 +141,58 @@ class Api:
                 content_types=_ANY_CONTENT,
                 name=view.__name__,
             )(chalice_view)
+            if public and self.cors is not None:
+                self._declare_preflight(path, spec.method, view.__name__)
             return view
 
         return register
+
+    # ------------------------------------------------------------------ CORS
+
+    def _declare_preflight(self, path: str, method: str, name: str) -> None:
+        """An OPTIONS route per public path, answered by the service itself: the allowed
+        origins are data (an admin setting), so API Gateway's static CORS cannot answer."""
+        methods = self._preflights.get(path)
+        if methods is not None:
+            methods.add(method)
+            return
+        methods = self._preflights[path] = {method}
+
+        def preflight(**path_params: str) -> Response:
+            request = self.service.app.current_request
+            assert request is not None
+            headers = self._cors_headers(request)
+            if "Access-Control-Allow-Origin" in headers:
+                headers["Access-Control-Allow-Methods"] = ", ".join(sorted(methods))
+                headers["Access-Control-Allow-Headers"] = _CORS_REQUEST_HEADERS
+                headers["Access-Control-Max-Age"] = "600"
+            return Response(body="", status_code=204, headers={"Vary": "Origin", **headers})
+
+        preflight.__name__ = f"{name}_preflight"
+        self.service.app.route(
+            path, methods=["OPTIONS"], authorizer=None, content_types=_ANY_CONTENT, name=preflight.__name__
+        )(preflight)
+
+    def _cors_headers(self, request: Request) -> dict[str, str]:
+        origin = request.headers.get("origin")
+        if not origin or self.cors is None or not self.cors(self.service.store, origin):
+            return {}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": "Retry-After, Idempotent-Replayed",
+        }
 
     def _invoke(self, spec: RouteSpec, path_params: dict[str, str]) -> Response:
         request = self.service.app.current_request
         assert request is not None
         try:
-            return self._respond(spec, request, path_params)
+            response = self._respond(spec, request, path_params)
         except Problem as problem:
-            return problem_response(problem, request.path)
+            response = problem_response(problem, request.path)
+        if spec.public and self.cors is not None:
+            response.headers["Vary"] = "Origin"
+            response.headers.update(self._cors_headers(request))
+        return response
 
     def _respond(self, spec: RouteSpec, request: Request, path_params: dict[str, str]) -> Response:
         principal = None if spec.public else principal_from_request_context(request.context)
@@ -203,8 +251,10 @@ class Api:
             raise Problem.bad_request(
                 "Idempotency-Key must be 8 to 128 letters, digits or -_:.", field=IDEMPOTENCY_HEADER
             )
+        # A public route's keys are the visitors' own random ones (a widget's UUID).
+        owner = "public" if spec.public else call.user.user_id
         claim = IdempotencyClaim(
-            pk=f"IDEMPOTENCY#{call.user.user_id}#{key}",
+            pk=f"IDEMPOTENCY#{owner}#{key}",
             request_hash=hashlib.sha256(
                 f"{spec.method} {request.path}\n".encode() + _raw_body(request)
             ).hexdigest(),

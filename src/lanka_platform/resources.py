@@ -234,7 +234,8 @@ SERVICES: tuple[Service, ...] = (
     Service(
         name="booking",
         publishes=(*_BOOKING_EVENTS, "WidgetRequestReceived"),
-        consumes=("ClientRequestReceived", "ClientMerged", "ClientErased", *_EVERYONE_CONSUMES),
+        # Widget requests learn their client and deal (the request id is the booking's or quote's).
+        consumes=("ClientRequestReceived", "ClientMerged", "ClientErased", "DealCreated", *_EVERYONE_CONSUMES),
     ),
     Service(
         name="notifications",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, ConvertToMiddleware, Rate, Request, Response
 
 from lanka_platform import observability, publisher, resources
-from lanka_platform.api import Api, Call, json_response, openapi_document, problem_response
+from lanka_platform.api import Api, Call, CorsPolicy, json_response, openapi_document, problem_response
 from lanka_platform.clock import Clock
 from lanka_platform.events import Contract
 from lanka_platform.problems import Problem
@@ -39,14 +39,17 @@ _CORRELATION = re.compile(r"^[A-Za-z0-9\-_.:]{1,64}$")
 
 
 class LankaService:
-    def __init__(self, name: str, models: Iterable[type[TableModel]] = ()) -> None:
+    def __init__(
+        self, name: str, models: Iterable[type[TableModel]] = (), cors: CorsPolicy | None = None
+    ) -> None:
+        """`cors`: which origins the service's public routes answer (the widgets' hosts)."""
         self.name = name
         self.definition = resources.service(name)
         self.app = Chalice(app_name=f"{resources.PREFIX}-{name}")
         self.authorizer = CognitoUserPoolAuthorizer(
             "staff", provider_arns=[_POOL_ARN], header="Authorization"
         )
-        self.api = Api(self)
+        self.api = Api(self, cors)
         self._models = tuple(models)
         self._handlers: dict[str, Handler] = {}
         self._bus: publisher.EventBus | None = None

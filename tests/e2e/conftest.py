@@ -117,3 +117,12 @@ def stack_runner(tmp_path: Path) -> Iterator[StackRunner]:
     yield runner
     if runner.running is not None:
         runner.kill_hard()
+
+
+@pytest.fixture(scope="module")
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """One local stack for a whole test module (the browser tests share it)."""
+    runner = StackRunner(tmp_path_factory.mktemp("stack") / "data")
+    yield runner.start()
+    if runner.running is not None:
+        runner.kill_hard()

@@ -81,3 +81,13 @@ def test_documents_keep_earlier_versions(stack: SynthesizedStack) -> None:
 @BUCKETS
 def test_bucket_outlives_the_stack(stack: SynthesizedStack, bucket: resources.Bucket) -> None:
     assert stack.template["Resources"][_bucket_id(stack, bucket)]["DeletionPolicy"] == "Retain"
+
+
+def test_widgets_are_deployed_to_the_web_bucket(stack: SynthesizedStack) -> None:
+    # when
+    web = _bucket_id(stack, next(b for b in resources.BUCKETS if b.name.endswith("-web")))
+    # then
+    stack.assertions.has_resource_properties(
+        "Custom::CDKBucketDeployment",
+        {"DestinationBucketName": {"Ref": web}, "DestinationBucketKeyPrefix": "widgets/"},
+    )

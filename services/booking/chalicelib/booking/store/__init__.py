@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.booking.store import bookings, catalog, directory
+from chalicelib.booking.store import bookings, catalog, directory, pricing
 from chalicelib.booking.store.bookings import BookingBook
 from chalicelib.booking.store.catalog import OfferingCatalog
 from chalicelib.booking.store.directory import Directory
@@ -10,5 +10,6 @@ from chalicelib.booking.store.directory import Directory
 MODELS = (*catalog.MODELS,)
 MODELS += directory.MODELS
 MODELS += bookings.MODELS
+MODELS += pricing.MODELS
 
 __all__ = ["MODELS", "BookingBook", "Directory", "OfferingCatalog"]
