@@ -12,11 +12,8 @@ from typing import Any
 
 import boto3
 import pytest
-
-from lanka_platform.contracts.booking import BookingCreated, BookingRescheduled
-from lanka_platform.contracts.deals import MessageAttachment, MessageRequested, StaffNotificationRequested
-from lanka_platform.ids import new_id
-from tests.integration.notify_world import (
+from deal_world import publish_at
+from notify_world import (
     ADMIN,
     NOTIFY,
     Clock,
@@ -26,6 +23,19 @@ from tests.integration.notify_world import (
     run_schedule,
     sent_emails,
 )
+
+from lanka_platform.contracts.booking import BookingCreated, BookingRescheduled
+from lanka_platform.contracts.deals import (
+    DealCreated,
+    DealStageChanged,
+    MessageAttachment,
+    MessageRequested,
+    PaymentReceived,
+    StaffNotificationRequested,
+    TaskCompleted,
+    TaskOverdue,
+)
+from lanka_platform.ids import new_id
 
 ICS = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:b1@lanka\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 # A Kyiv day in winter (UTC+2): 12:00 there is 10:00 UTC.
@@ -503,7 +513,6 @@ def test_a_template_cannot_reach_outside_its_sandbox(world, provider):
 
 def test_the_feed_counts_unread_alerts_and_marks_them_read(world, provider):
     # given
-    user = world.user_id("olena") if "olena" in world.tokens else None
     headers = world.headers("olena", "manager")
     user = world.user_id("olena")
     for text in ("Перша", "Друга", "Третя"):
@@ -542,3 +551,118 @@ def test_a_subscriber_gets_a_telegram_copy_of_the_kinds_they_chose(world, provid
     assert saved.status_code == 200, saved.get_json()
     [(_, _, body)] = provider.to("telegram")
     assert body == {"chat_id": "4242", "text": "Зателефонуйте"}
+
+
+def test_an_overdue_task_alerts_its_assignee(world, provider):
+    # given
+    headers = world.headers("olena", "manager")
+    user = world.user_id("olena")
+    # when
+    world.publish(TaskOverdue(task_id="t1", title="Передзвонити", assignee_id=user, due_at=NOON))
+    # then
+    feed = world.http.get(f"{NOTIFY}/alerts", headers=headers).get_json()
+    assert feed["unread"] == 1
+    assert feed["items"][0]["kind"] == "task_overdue"
+    assert "Передзвонити" in feed["items"][0]["text"]
+
+
+def test_the_head_hears_of_a_completed_key_step(world, provider):
+    # when
+    world.publish(TaskCompleted(task_id="t2", title="Зробити замір", completed_by="u1", kind="measure"))
+    world.publish(TaskCompleted(task_id="t3", title="Принагідна задача", completed_by="u1"))
+    # then
+    feed = world.http.get(f"{NOTIFY}/alerts?role=head", headers=world.headers("hanna", "head")).get_json()
+    assert [item["text"] for item in feed["items"]] == ["Виконано: «Зробити замір»"]
+
+
+# ------------------------------------------------------------------------------ digest
+
+
+def test_the_head_gets_yesterdays_numbers_and_whats_overdue_at_eight(world, provider):
+    # given: yesterday (13 Jan, Kyiv) two requests, a won deal, a payment, an overdue task
+    yesterday = datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
+    for deal_id in ("d1", "d2"):
+        publish_at(
+            world,
+            DealCreated(
+                deal_id=deal_id, pipeline_id="p", stage="new", client_id="c", title="Кухня", amount=0
+            ),
+            yesterday,
+        )
+    publish_at(
+        world,
+        DealStageChanged(
+            deal_id="d1",
+            pipeline_id="p",
+            client_id="c",
+            from_stage="a",
+            to_stage="won",
+            outcome="won",
+            amount=1,
+            deal_version=2,
+        ),
+        yesterday,
+    )
+    publish_at(world, PaymentReceived(payment_id="p1", deal_id="d1", amount=1250050), yesterday)
+    publish_at(world, TaskOverdue(task_id="t9", title="Погодити доставку", due_at=yesterday), yesterday)
+    clock = Clock(world, datetime(2026, 1, 14, 5, 59, 10, tzinfo=UTC))  # 07:59 in Kyiv
+    head = world.headers("hanna", "head")
+    # when: 07:59, then 08:00, then a minute later
+    early = run_schedule("digest")
+    clock.forward(minutes=1)
+    on_time = run_schedule("digest")
+    clock.forward(minutes=1)
+    again = run_schedule("digest")
+    # then
+    assert (early, on_time, again) == ({"sent": 0}, {"sent": 1}, {"sent": 0})
+    [digest] = [
+        i
+        for i in world.http.get(f"{NOTIFY}/alerts?role=head", headers=head).get_json()["items"]
+        if i["kind"] == "digest"
+    ]
+    assert "Зведення за 13.01.2026" in digest["text"]
+    assert "нових звернень: 2" in digest["text"]
+    assert "угод виграно: 1" in digest["text"]
+    assert "оплат: 1 (12500.50 UAH)" in digest["text"]
+    assert "• Погодити доставку" in digest["text"]
+
+
+# ------------------------------------------------------------------------------ contacts
+
+
+def test_a_message_goes_to_the_contacts_the_client_has_now(world, provider):
+    # given
+    Clock(world, NOON)
+    client = new_client(world, phone="050 123 45 67")
+    card = world.http.get(f"/api/clients/clients/{client}", headers=world.headers()).get_json()
+    edited = world.http.patch(
+        f"/api/clients/clients/{client}",
+        json={"version": card["version"], "phones": ["067 765 43 21"]},
+        headers=world.headers(),
+    )
+    world.router.deliver_all()
+    # when
+    request_message(world, client, channel="sms")
+    run_schedule("deliveries")
+    # then
+    assert edited.status_code == 200, edited.get_json()
+    [(_, _, body)] = provider.to("sms")
+    assert body["recipients"] == ["380677654321"]
+
+
+def test_a_message_to_a_merged_client_reaches_the_survivor(world, provider):
+    # given
+    Clock(world, NOON)
+    survivor = new_client(world, email="olena@example.com")
+    merged = new_client(world, telegram="123456789")
+    response = world.http.post(
+        f"/api/clients/clients/{survivor}/merge", json={"other_id": merged}, headers=world.headers(*ADMIN)
+    )
+    world.router.deliver_all()
+    # when
+    request_message(world, merged)
+    run_schedule("deliveries")
+    # then
+    assert response.status_code == 200, response.get_json()
+    [(_, _, body)] = provider.to("telegram")  # the survivor has both clients' contacts now
+    assert body["chat_id"] == "123456789"
