@@ -11,11 +11,11 @@ messages to clients until the morning.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from chalice.app import Rate
-from chalicelib.notifications.channels import ChannelSettings, Delivery, DeliveryResult, sender
+from chalicelib.notifications.channels import Delivery, DeliveryResult, sender
 from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain import templates
 from chalicelib.notifications.domain.contacts import ContactCard, channel_order
@@ -27,6 +27,9 @@ from chalicelib.notifications.store import ContactStore, MessageStore, SettingsS
 from lanka_platform import links, observability
 from lanka_platform.problems import Problem
 
+if TYPE_CHECKING:
+    from chalicelib.notifications.channels.settings import ChannelSettings
+
 SWEEP_BATCH = 50
 UNSUBSCRIBE = "unsubscribe"  # the purpose the clients service signs unsubscribe links for
 
@@ -37,6 +40,9 @@ def send_due() -> dict[str, int]:
     now = store.clock()
     box = MessageStore(store)
     quiet = SettingsStore(store).quiet_hours()
+    # pydantic-settings is imported when the sweep runs, not at cold start.
+    from chalicelib.notifications.channels.settings import ChannelSettings
+
     settings = ChannelSettings()
     counts = {"sent": 0, "retrying": 0, "parked": 0, "deferred": 0, "overtaken": 0}
     for message in box.due(now, SWEEP_BATCH):

@@ -1,32 +1,16 @@
 """Channel adapters: one interface (`send(message) -> DeliveryResult`) over SES v2, an SMS
 provider, the Telegram Bot API and the Viber REST API. The only code here that leaves the
-process; base URLs and secrets come from `ChannelSettings`."""
+process; base URLs and secrets come from `settings.ChannelSettings`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.notifications.domain.messages import Attachment
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class ChannelSettings(BaseSettings):
-    """Providers and their secrets (the CDK app sets them from Secrets Manager)."""
-
-    model_config = SettingsConfigDict(env_prefix="LANKA_", extra="ignore", frozen=True)
-
-    email_sender: str = "Lanka <no-reply@lanka.example>"
-    # Where clients open links (the unsubscribe link goes to the clients service's API).
-    public_base_url: str = "http://localhost:8000"
-    sms_base_url: str = "https://api.turbosms.ua"
-    sms_token: str = ""
-    sms_sender: str = "Lanka"
-    telegram_base_url: str = "https://api.telegram.org"
-    telegram_bot_token: str = ""
-    viber_base_url: str = "https://chatapi.viber.com"
-    viber_token: str = ""
-    viber_sender: str = "Lanka"
+if TYPE_CHECKING:
+    from chalicelib.notifications.channels.settings import ChannelSettings
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from botocore.exceptions import BotoCoreError, ClientError
-from chalicelib.notifications.channels import ChannelSettings, Delivery, DeliveryResult
+from chalicelib.notifications.channels import Delivery, DeliveryResult
+from chalicelib.notifications.channels.settings import ChannelSettings
 
 from lanka_platform import aws
 

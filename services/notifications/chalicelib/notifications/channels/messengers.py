@@ -7,7 +7,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from chalicelib.notifications.channels import ChannelSettings, Delivery, DeliveryResult
+from chalicelib.notifications.channels import Delivery, DeliveryResult
+from chalicelib.notifications.channels.settings import ChannelSettings
 
 TIMEOUT_SECONDS = 5
 
