@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalice.app import Rate
@@ -68,7 +69,7 @@ def send_digest() -> dict[str, int]:
     if day is None or days.was_sent(day):
         return {"sent": 0}
     titles, more = days.overdue_now()
-    text = digest.text(day, days.stats(day.fromordinal(day.toordinal() - 1)), titles, more)
+    text = digest.text(day, days.stats(day - timedelta(days=1)), titles, more)
     unit = store.unit_of_work()
     days.mark_sent(unit, day, to_iso(now))
     post_alert(
