@@ -89,3 +89,12 @@ def test_a_template_using_an_undocumented_variable_is_refused_on_save():
 def test_only_email_templates_have_a_subject():
     with pytest.raises(Problem):
         check(TemplateText(subject="Тема", body="Текст"), "sms", {})
+
+
+def test_a_message_written_by_hand_is_sent_as_written():
+    from chalicelib.notifications.domain.templates import as_written
+
+    rendered = as_written("Re: {{ x }}", "Ціна {{ 2 + 2 }} <грн>", "email")
+    assert rendered.text == "Ціна {{ 2 + 2 }} <грн>"
+    assert rendered.subject == "Re: {{ x }}"
+    assert "&lt;грн&gt;" in (rendered.html or "")

@@ -139,7 +139,8 @@ def _render(
             raise Problem.not_found(f"The template {message.template}")
         rendered = templates.render(found.subject, found.body, channel, variables)
     else:
-        rendered = templates.render(message.subject, message.text or "", channel, variables)
+        # A reply written by staff is sent as written: it is not a template.
+        rendered = templates.as_written(message.subject, message.text or "", channel)
     unsubscribe = None
     if channel == "email" and message.client_id:
         signature = links.sign(service.store.settings.link_secret, UNSUBSCRIBE, message.client_id)

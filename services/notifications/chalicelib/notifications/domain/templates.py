@@ -111,14 +111,28 @@ def render(
     if channel != "email":
         return Rendered(text=text)
     html_body = render_text(body, variables, html=True, strict=strict).strip()
-    paragraphs = "".join(
-        f"<p>{part.replace(chr(10), '<br>')}</p>" for part in re.split(r"\n{2,}", html_body) if part
-    )
     return Rendered(
         subject=render_text(subject or "", variables, strict=strict).strip() or None,
         text=text,
-        html=f'<!doctype html><html><body style="font-family:sans-serif">{paragraphs}</body></html>',
+        html=_page(html_body),
     )
+
+
+def _page(escaped: str) -> str:
+    """An HTML e-mail body of already escaped text: blank lines part paragraphs."""
+    paragraphs = "".join(
+        f"<p>{part.replace(chr(10), '<br>')}</p>" for part in re.split(r"\n{2,}", escaped) if part
+    )
+    return f'<!doctype html><html><body style="font-family:sans-serif">{paragraphs}</body></html>'
+
+
+def as_written(subject: str | None, text: str, channel: str) -> Rendered:
+    """A message written by hand (a reply from the CRM): sent as it is, escaped in HTML."""
+    if channel != "email":
+        return Rendered(text=text)
+    from html import escape
+
+    return Rendered(subject=subject, text=text, html=_page(escape(text)))
 
 
 def check(template: TemplateText, channel: str, variables: dict[str, str]) -> None:
