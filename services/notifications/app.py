@@ -3,11 +3,13 @@ chalicelib/notifications/api."""
 
 from __future__ import annotations
 
-from chalicelib.notifications.api import alerts, messages, templates
+from chalicelib.notifications.api import alerts, bookings, digest, messages, sending, settings, templates
 from chalicelib.notifications.service import service
 
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
+deliveries = sending.delivery_schedule
+digest_job = digest.digest_schedule
 
-ROUTE_MODULES = (templates, alerts, messages)
+ROUTE_MODULES = (templates, alerts, messages, bookings, sending, settings, digest)

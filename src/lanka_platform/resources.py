@@ -181,7 +181,8 @@ _BOOKING_EVENTS = ("BookingCreated", "BookingRescheduled", "BookingCancelled", "
 SERVICES: tuple[Service, ...] = (
     Service(
         name="clients",
-        publishes=_CLIENT_EVENTS,
+        # Contact details go to notifications only (where to send); clients keeps its own.
+        publishes=(*_CLIENT_EVENTS, "ClientContactsChanged"),
         # Its own events build the client timeline and drive its background jobs.
         consumes=(
             *(e for e in _CLIENT_EVENTS if e != "ClientsExported"),
@@ -244,10 +245,25 @@ SERVICES: tuple[Service, ...] = (
         consumes=(
             "ClientsExported",
             "ClientErased",
+            "ClientContactsChanged",
+            "ClientMerged",
             "MessageRequested",
             "StaffNotificationRequested",
+            # Confirmations and reminders of booked visits.
+            "BookingCreated",
+            "BookingRescheduled",
+            "BookingCancelled",
+            # The staff feed and the head's digest.
+            "TaskOverdue",
+            "TaskCompleted",
+            "DealCreated",
+            "DealStageChanged",
+            "PaymentReceived",
             *_EVERYONE_CONSUMES,
         ),
+        # `deliveries` sends the messages that are due (retries, reminders, after quiet
+        # hours); `digest` posts the head's morning digest at 08:00 company time.
+        schedules=("outbox_sweep", "deliveries", "digest"),
     ),
 )
 

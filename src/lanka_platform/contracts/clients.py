@@ -102,6 +102,26 @@ class ClientMerged(_ClientsEvent):
     client_version: int = Field(description="The survivor's version after the merge")
 
 
+class ClientContactsChanged(_ClientsEvent):
+    """Where and how a client may be reached, after every change of it (create, edit, a
+    request adding contacts, merge, consent). The one event that carries contact details:
+    notifications keeps them to send messages (and forgets them on `ClientErased`). A merge's
+    survivor carries the union of both clients' contacts."""
+
+    detail_type: ClassVar[str] = "ClientContactsChanged"
+
+    client_id: str
+    name: str
+    phones: list[str] = Field(default_factory=list, description="E.164 numbers, the main one first")
+    emails: list[str] = Field(default_factory=list, description="Normalized addresses, the main one first")
+    telegram: str | None = None
+    viber: str | None = None
+    preferred_channel: Literal["email", "sms", "telegram", "viber"] | None = None
+    locale: Literal["uk", "en"] = "uk"
+    marketing_consent: bool = False
+    client_version: int = Field(description="The client's version after the change")
+
+
 class ClientErased(_ClientsEvent):
     """The person asked to be forgotten: every service anonymizes what it holds of them
     (financial records stay, without personal data)."""

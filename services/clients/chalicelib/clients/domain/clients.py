@@ -90,7 +90,27 @@ def create_client(unit: UnitOfWork, clients: Clients, new: NewClient, by: Princi
             occurred_at=now,
         )
     )
+    emit_contacts(unit, client, now)
     return client
+
+
+def emit_contacts(unit: UnitOfWork, client: Client, now: datetime) -> None:
+    """Tell notifications where the client is reached now (`ClientContactsChanged`)."""
+    unit.emit(
+        envelope(
+            events.ClientContactsChanged(
+                client_id=client.id,
+                name=client.name,
+                phones=client.all_phones(),
+                emails=client.all_emails(),
+                telegram=client.telegram,
+                viber=client.viber,
+                marketing_consent=bool(client.consent and client.consent.granted),
+                client_version=client.version,
+            ),
+            occurred_at=now,
+        )
+    )
 
 
 def _stored_fields(clients: Clients, fields: ClientFields, custom: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +161,7 @@ def resolve_client(
         )
         clients.replace(unit, existing, after)
         _emit_updated(unit, after, ["contacts"], now)
+        emit_contacts(unit, after, now)
         existing = after
     return Resolution(client_id=existing.id, created=False, client=existing if visible else None)
 
@@ -273,7 +294,13 @@ def update_client(
         return before
     clients.replace(unit, before, after)
     _emit_updated(unit, after, changed, now)
+    if set(changed) & _REACHED_BY:
+        emit_contacts(unit, after, now)
     return after
+
+
+# What notifications must hear about: how the client is named and reached.
+_REACHED_BY = {"name", "phones", "emails", "telegram", "viber", "contacts"}
 
 
 def _emit_updated(unit: UnitOfWork, client: Client, changed: list[str], now: datetime) -> None:
@@ -376,6 +403,7 @@ def set_consent(
             occurred_at=now,
         )
     )
+    emit_contacts(unit, after, now)
     return after
 
 
@@ -445,6 +473,7 @@ def merge(
             occurred_at=now,
         )
     )
+    emit_contacts(unit, after, now)
     return after
 
 

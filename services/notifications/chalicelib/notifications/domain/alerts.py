@@ -1,16 +1,25 @@
-"""Alerts for staff: what a user or everyone with a role must know at once (an overdue
-task, a deal stuck past its SLA, a bulk export of the client base).
+"""The staff feed: what a user or everyone with a role must know (an overdue task, a key
+step done, a bulk export of the client base, the head's morning digest).
 
-Kept per audience (`user:<id>` or `role:<role>`) and shown newest first; delivering them
-over e-mail or Telegram as well is the channels' work.
+Kept per audience (`user:<id>` or `role:<role>`), newest first, with an unread count kept
+as alerts arrive and are read (never counted on read). A role's feed is shared: one head
+marking an alert read marks it for the role. A member of staff may also get copies by
+e-mail or Telegram of the kinds they choose (`Subscription`); the copies go out as messages
+through the same delivery as clients' messages.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import ConfigDict, Field, model_validator
+
+from lanka_platform.clock import local
 from lanka_platform.schema import Schema
+
+AlertKind = Literal["notice", "clients_exported", "task_overdue", "step_completed", "digest"]
+KINDS: tuple[str, ...] = ("notice", "clients_exported", "task_overdue", "step_completed", "digest")
 
 
 def for_user(user_id: str) -> str:
@@ -23,16 +32,45 @@ def for_role(role: str) -> str:
 
 class StaffAlert(Schema):
     id: str
+    key: str = Field(default="", description="What to pass to mark it read")
     audience: str
     kind: str
     text: str
     created_at: datetime
     data: dict[str, Any]
+    read: bool = False
 
 
 class AlertPage(Schema):
     items: list[StaffAlert]
+    unread: int = 0
     next_cursor: str | None = None
+
+
+class UnreadCount(Schema):
+    unread: int
+
+
+class MarkRead(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str | None = Field(default=None, max_length=200, description="One alert's key")
+    all: bool = Field(default=False, description="Every alert up to now")
+    role: str | None = Field(default=None, max_length=20, description="A role's feed; default: yours")
+
+    @model_validator(mode="after")
+    def _one(self) -> MarkRead:
+        if (self.key is None) == (not self.all):
+            raise ValueError("Give either `key` or `all: true`.")
+        return self
+
+
+class Subscription(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: bool = Field(default=False, description="Copies to the e-mail of your account")
+    telegram_chat_id: str | None = Field(default=None, max_length=64, pattern=r"^-?\d{1,20}$")
+    kinds: list[AlertKind] = Field(default_factory=list, max_length=10)
 
 
 def clients_exported(
@@ -55,3 +93,30 @@ def requested(
     """What another service asked to tell a member of staff (or a role)."""
     audience = for_user(user_id) if user_id else for_role(role or "head")
     return StaffAlert(id=event_id, audience=audience, kind="notice", text=text, created_at=at, data=data)
+
+
+def step_completed(event_id: str, at: datetime, title: str, kind: str, data: dict[str, Any]) -> StaffAlert:
+    """The head hears when a key step of a deal (a rule's task: measured, produced,
+    installed) is done."""
+    return StaffAlert(
+        id=event_id,
+        audience=for_role("head"),
+        kind="step_completed",
+        text=f"Виконано: «{title}»",
+        created_at=at,
+        data={**data, "task_kind": kind},
+    )
+
+
+def task_overdue(event_id: str, at: datetime, task: Any) -> StaffAlert:
+    """An overdue task, to whoever should have done it."""
+    audience = for_user(task.assignee_id) if task.assignee_id else for_role(task.assignee_role or "head")
+    due = local(task.due_at).strftime("%H:%M %d.%m")
+    return StaffAlert(
+        id=event_id,
+        audience=audience,
+        kind="task_overdue",
+        text=f"Прострочено: «{task.title}» (термін {due})",
+        created_at=at,
+        data={"deal_id": task.deal_id, "task_id": task.task_id},
+    )

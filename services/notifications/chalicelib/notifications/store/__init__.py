@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from chalicelib.notifications.store import records
-from chalicelib.notifications.store.records import AlertStore, MessageStore, TemplateStore
+from chalicelib.notifications.store import bookings, contacts, digest, messages, records, templates
+from chalicelib.notifications.store.bookings import ReminderStore
+from chalicelib.notifications.store.contacts import ContactStore, SettingsStore
+from chalicelib.notifications.store.digest import DigestStore
+from chalicelib.notifications.store.messages import MessageStore
+from chalicelib.notifications.store.records import AlertStore, SubscriptionStore
+from chalicelib.notifications.store.templates import TemplateStore
 
-MODELS = (*records.MODELS,)
+MODELS = (
+    *records.MODELS,
+    *contacts.MODELS,
+    *messages.MODELS,
+    *templates.MODELS,
+    *bookings.MODELS,
+    *digest.MODELS,
+)
 
-__all__ = ["MODELS", "AlertStore", "MessageStore", "TemplateStore"]
+__all__ = [
+    "MODELS",
+    "AlertStore",
+    "ContactStore",
+    "DigestStore",
+    "MessageStore",
+    "ReminderStore",
+    "SettingsStore",
+    "SubscriptionStore",
+    "TemplateStore",
+]

@@ -1,0 +1,166 @@
+"""The `deliveries` schedule: every minute, send the messages that are due.
+
+Event handlers only write due messages (`domain.messages.queue_message`); this sweep claims
+each one (a conditional write, see `store.messages`), renders it for the first channel that
+has an address, sends it through that channel's adapter and falls back to the next channel
+when the provider fails. A message none could take is tried again with backoff and, after
+the last attempt, parked for an admin to redrive. Quiet hours hold SMS and messenger
+messages to clients until the morning.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from chalice.app import Rate
+from chalicelib.notifications.channels import Delivery, DeliveryResult, sender
+from chalicelib.notifications.domain import messages as outbox
+from chalicelib.notifications.domain import templates
+from chalicelib.notifications.domain.contacts import ContactCard, channel_order
+from chalicelib.notifications.domain.messages import Attempt, OutgoingMessage
+from chalicelib.notifications.domain.quiet import LOUD_CHANNELS, QuietHours, morning_after
+from chalicelib.notifications.service import service
+from chalicelib.notifications.store import ContactStore, MessageStore, SettingsStore, TemplateStore
+
+from lanka_platform import links, observability
+from lanka_platform.problems import Problem
+
+if TYPE_CHECKING:
+    from chalicelib.notifications.channels.settings import ChannelSettings
+
+SWEEP_BATCH = 50
+UNSUBSCRIBE = "unsubscribe"  # the purpose the clients service signs unsubscribe links for
+
+
+def send_due() -> dict[str, int]:
+    """Send every message due by now (up to a batch); counts of what became of them."""
+    store = service.store
+    now = store.clock()
+    box = MessageStore(store)
+    quiet = SettingsStore(store).quiet_hours()
+    # pydantic-settings is imported when the sweep runs, not at cold start.
+    from chalicelib.notifications.channels.settings import ChannelSettings
+
+    settings = ChannelSettings()
+    counts = {"sent": 0, "retrying": 0, "parked": 0, "deferred": 0, "overtaken": 0}
+    for message in box.due(now, SWEEP_BATCH):
+        counts[_deliver(box, message, now, quiet, settings)] += 1
+    return counts
+
+
+def _deliver(
+    box: MessageStore, message: OutgoingMessage, now: datetime, quiet: QuietHours, settings: ChannelSettings
+) -> str:
+    store = service.store
+    card = ContactStore(store).get(message.client_id) if message.client_id else None
+    addresses = _addresses(message, card)
+    if message.client_id and addresses and addresses[0][0] in LOUD_CHANNELS:
+        morning = morning_after(quiet, now, store.settings.timezone)
+        if morning is not None:
+            return "deferred" if box.defer(message, morning) else "overtaken"
+    claimed = box.claim(message, now)
+    if claimed is None:
+        return "overtaken"
+    log = list(claimed.log)
+    result = DeliveryResult(ok=False, error="No address on any channel", retryable=False)
+    retryable = False
+    for channel, address in addresses:
+        try:
+            delivery = _render(claimed, card, channel, address, settings)
+        except Problem as problem:
+            reasons = "; ".join(str(e.get("message", "")) for e in problem.errors)
+            result = DeliveryResult(
+                ok=False, error=f"Template: {reasons or problem.detail}"[:300], retryable=False
+            )
+        else:
+            result = sender(channel, settings, store.settings.region, store.settings.aws_endpoint_url).send(
+                delivery
+            )
+        log.append(
+            Attempt(
+                at=now,
+                channel=channel,
+                outcome="sent" if result.ok else "failed",
+                provider_message_id=result.provider_message_id,
+                error=result.error,
+            )
+        )
+        if result.ok:
+            break
+        retryable = retryable or result.retryable
+    if result.ok:
+        settled = claimed.model_copy(
+            update={
+                "status": "sent",
+                "channel_used": log[-1].channel,
+                "provider_message_id": result.provider_message_id,
+                "last_error": None,
+                "log": log,
+            }
+        )
+    else:
+        retry_at = outbox.next_attempt(claimed.attempts, now) if retryable else None
+        settled = claimed.model_copy(
+            update={
+                "status": "retrying" if retry_at else "parked",
+                "due_at": retry_at or claimed.due_at,
+                "last_error": result.error,
+                "log": log,
+            }
+        )
+    if not box.settle(settled, now):
+        return "overtaken"
+    if settled.status == "parked":
+        observability.logger(service.name).warning(
+            "A message was parked", extra={"message_id": settled.id, "attempts": settled.attempts}
+        )
+    return "sent" if result.ok else settled.status
+
+
+def _addresses(message: OutgoingMessage, card: ContactCard | None) -> list[tuple[str, str]]:
+    if message.client_id is None:
+        return [(channel, address) for channel, address in message.to.items() if address]
+    if card is None:
+        return []
+    return [(channel, card.address(channel) or "") for channel in channel_order(card, message.channel)]
+
+
+def _render(
+    message: OutgoingMessage, card: ContactCard | None, channel: str, to: str, settings: ChannelSettings
+) -> Delivery:
+    variables: dict[str, Any] = {"client_name": card.name if card else "", **message.variables}
+    if message.template is not None:
+        found = templates.find(
+            TemplateStore(service.store), message.template, channel, card.locale if card else "uk"
+        )
+        if found is None:
+            raise Problem.not_found(f"The template {message.template}")
+        rendered = templates.render(found.subject, found.body, channel, variables)
+    else:
+        # A reply written by staff is sent as written: it is not a template.
+        rendered = templates.as_written(message.subject, message.text or "", channel)
+    unsubscribe = None
+    if channel == "email" and message.client_id:
+        signature = links.sign(service.store.settings.link_secret, UNSUBSCRIBE, message.client_id)
+        query = urlencode({"client": message.client_id, "signature": signature})
+        unsubscribe = f"{settings.public_base_url.rstrip('/')}/api/clients/public/unsubscribe?{query}"
+    return Delivery(
+        message_id=message.id,
+        to=to,
+        text=rendered.text,
+        subject=rendered.subject,
+        html=rendered.html,
+        attachments=tuple(message.attachments),
+        unsubscribe_url=unsubscribe,
+    )
+
+
+def deliveries(event: Any) -> dict[str, int]:
+    with observability.correlated(service.name, None):
+        return send_due()
+
+
+# Lambda finds it as `app.deliveries` (services/notifications/app.py re-exports it).
+delivery_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="deliveries")(deliveries)

@@ -1,0 +1,83 @@
+"""The contact projection and the company's messaging settings.
+
+| item          | pk                  | sk       |
+| ------------- | ------------------- | -------- |
+| contact card  | CONTACT#<client id> | CONTACT  |
+| quiet hours   | SETTINGS            | QUIET    |
+
+A merged client's card points at the survivor (`merged_into`), so a message still queued
+for the merged id reaches the survivor.
+"""
+
+from __future__ import annotations
+
+from chalicelib.notifications.domain.contacts import ContactCard
+from chalicelib.notifications.domain.quiet import QuietHours
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from lanka_platform.storage import Store, TableModel, UnitOfWork
+
+
+class ContactItem(TableModel):
+    body = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    merged_into = UnicodeAttribute(null=True)
+
+
+class SettingsItem(TableModel):
+    body = UnicodeAttribute()
+
+
+MODELS = (ContactItem, SettingsItem)
+
+
+def _key(client_id: str) -> tuple[str, str]:
+    return f"CONTACT#{client_id}", "CONTACT"
+
+
+class ContactStore:
+    def __init__(self, store: Store) -> None:
+        self._items = store.model(ContactItem)
+
+    def _item(self, client_id: str) -> ContactItem | None:
+        try:
+            return self._items.get(*_key(client_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def get(self, client_id: str) -> ContactCard | None:
+        item = self._item(client_id)
+        if item is not None and item.merged_into:
+            item = self._item(item.merged_into)
+        if item is None or not item.body:
+            return None
+        return ContactCard.model_validate_json(item.body)
+
+    def version(self, client_id: str) -> int:
+        item = self._item(client_id)
+        return int(item.version or 0) if item is not None else 0
+
+    def put(self, unit: UnitOfWork, card: ContactCard) -> None:
+        unit.put(self._items(*_key(card.client_id), body=card.model_dump_json(), version=card.version))
+
+    def merged(self, unit: UnitOfWork, merged_id: str, survivor_id: str) -> None:
+        unit.put(self._items(*_key(merged_id), merged_into=survivor_id, version=0))
+
+    def forget(self, unit: UnitOfWork, client_id: str) -> None:
+        unit.delete(self._items(*_key(client_id)))
+
+
+class SettingsStore:
+    def __init__(self, store: Store) -> None:
+        self._items = store.model(SettingsItem)
+
+    def quiet_hours(self) -> QuietHours:
+        try:
+            item = self._items.get("SETTINGS", "QUIET")
+        except DoesNotExist:
+            return QuietHours()
+        return QuietHours.model_validate_json(item.body)
+
+    def save_quiet_hours(self, unit: UnitOfWork, hours: QuietHours) -> None:
+        unit.put(self._items("SETTINGS", "QUIET", body=hours.model_dump_json()))

@@ -1,0 +1,242 @@
+"""Outgoing messages and the due-time index the `deliveries` schedule reads.
+
+| item            | pk                   | sk                      | gsi1pk / gsi1sk                   |
+| --------------- | -------------------- | ----------------------- | --------------------------------- |
+| message         | MESSAGE#<id>         | MESSAGE                 | MSGDUE / <due at>#<id> (pending)  |
+|                 |                      |                         | MSGPARKED / <parked at>#<id>      |
+| client's message| MESSAGES#<client id> | <requested at>#<id>     |                                   |
+
+The due index is sparse: only a message still to be sent is in `MSGDUE`, sorted by the
+moment it is due (a reminder a day ahead, a retry after its backoff, a night message after
+the quiet hours). A sweep reads what is due with one Query, oldest first, never a Scan; it
+holds only pending messages, so it stays small however many were ever sent. A sent,
+cancelled or parked message leaves it; parked ones are listed from `MSGPARKED`.
+
+A sweep claims a message by bumping its attempt count on condition that the count is what
+it read, and moves it a lease ahead in the index: two sweeps never send one attempt twice,
+and a sweep that dies mid-send leaves the message to be tried again after the lease.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.notifications.domain.messages import OutgoingMessage
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
+
+from lanka_platform.clock import to_iso
+from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.problems import Problem
+from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+
+DUE = "MSGDUE"
+PARKED = "MSGPARKED"
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+class MessageItem(TableModel):
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class ClientMessageItem(TableModel):
+    message_id = UnicodeAttribute()
+
+
+MODELS = (MessageItem, ClientMessageItem)
+
+
+def _key(message_id: str) -> tuple[str, str]:
+    return f"MESSAGE#{message_id}", "MESSAGE"
+
+
+def _due(at: datetime, message_id: str) -> str:
+    return f"{to_iso(at)}#{message_id}"
+
+
+def _conditional(error: UpdateError) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+class MessageStore:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._items = store.model(MessageItem)
+        self._pointers = store.model(ClientMessageItem)
+
+    def _item(self, message: OutgoingMessage) -> MessageItem:
+        pk, sk = _key(message.id)
+        item = self._items(pk=pk, sk=sk, body=message.model_dump_json(), status=message.status)
+        item.attempts = message.attempts
+        if message.is_pending:
+            item.gsi1pk, item.gsi1sk = DUE, _due(message.due_at, message.id)
+        return item
+
+    def add(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
+        unit.put(self._item(message), condition=self._items.pk.does_not_exist(), tag="message-exists")
+        if message.client_id:
+            unit.put(
+                self._pointers(
+                    pk=f"MESSAGES#{message.client_id}",
+                    sk=f"{to_iso(message.requested_at)}#{message.id}",
+                    message_id=message.id,
+                )
+            )
+
+    def get(self, message_id: str) -> OutgoingMessage | None:
+        try:
+            item = self._items.get(*_key(message_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return OutgoingMessage.model_validate_json(item.body)
+
+    def cancel(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
+        cancelled = message.model_copy(update={"status": "cancelled"})
+        model = self._items
+        unit.update(
+            model(*_key(message.id)),
+            [
+                model.body.set(cancelled.model_dump_json()),
+                model.status.set("cancelled"),
+                model.gsi1pk.remove(),
+                model.gsi1sk.remove(),
+            ],
+        )
+
+    # ------------------------------------------------------------------ the sweep
+
+    def due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
+        """Pending messages due by the end of this minute, oldest first."""
+        upto = to_iso(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+        found = self._items.gsi1.query(DUE, self._items.gsi1sk < upto, limit=limit)
+        return [OutgoingMessage.model_validate_json(item.body) for item in found]
+
+    def claim(self, message: OutgoingMessage, now: datetime) -> OutgoingMessage | None:
+        """Take a due message for one attempt; None when another sweep took it first."""
+        model = self._items
+        claimed = message.model_copy(update={"status": "sending", "attempts": message.attempts + 1})
+        try:
+            model(*_key(message.id)).update(
+                actions=[
+                    model.attempts.set(claimed.attempts),
+                    model.status.set("sending"),
+                    model.body.set(claimed.model_dump_json()),
+                    model.gsi1sk.set(_due(now + CLAIM_LEASE, message.id)),
+                ],
+                condition=(model.attempts == message.attempts) & (model.gsi1pk == DUE),
+            )
+        except UpdateError as error:
+            if _conditional(error):
+                return None
+            raise
+        return claimed
+
+    def settle(self, message: OutgoingMessage, now: datetime) -> bool:
+        """Write the outcome of a claimed attempt (sent, due again, parked); False when the
+        claim's lease ran out and another sweep has taken the message since."""
+        model = self._items
+        actions: list[Action] = [model.body.set(message.model_dump_json()), model.status.set(message.status)]
+        if message.is_pending:
+            actions += [model.gsi1pk.set(DUE), model.gsi1sk.set(_due(message.due_at, message.id))]
+        elif message.status == "parked":
+            actions += [model.gsi1pk.set(PARKED), model.gsi1sk.set(_due(now, message.id))]
+        else:
+            actions += [model.gsi1pk.remove(), model.gsi1sk.remove()]
+        try:
+            model(*_key(message.id)).update(actions=actions, condition=model.attempts == message.attempts)
+        except UpdateError as error:
+            if _conditional(error):
+                return False
+            raise
+        return True
+
+    def defer(self, message: OutgoingMessage, until: datetime) -> bool:
+        """Move a due message later without an attempt (quiet hours)."""
+        moved = message.model_copy(update={"due_at": until})
+        model = self._items
+        try:
+            model(*_key(message.id)).update(
+                actions=[model.body.set(moved.model_dump_json()), model.gsi1sk.set(_due(until, message.id))],
+                condition=(model.attempts == message.attempts) & (model.gsi1pk == DUE),
+            )
+        except UpdateError as error:
+            if _conditional(error):
+                return False
+            raise
+        return True
+
+    def redrive(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
+        model = self._items
+        unit.update(
+            model(*_key(message.id)),
+            [
+                model.body.set(message.model_dump_json()),
+                model.status.set(message.status),
+                model.attempts.set(message.attempts),
+                model.gsi1pk.set(DUE),
+                model.gsi1sk.set(_due(message.due_at, message.id)),
+            ],
+            condition=model.gsi1pk == PARKED,
+            on_conflict=lambda: Problem.conflict("The message was redriven already."),
+        )
+
+    # ------------------------------------------------------------------ lists
+
+    def parked(self, cursor: str | None, limit: int) -> tuple[list[OutgoingMessage], str | None]:
+        secret = self._store.settings.cursor_secret.encode()
+        result = self._items.gsi1.query(
+            PARKED, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, secret)
+        )
+        items = [OutgoingMessage.model_validate_json(item.body) for item in result]
+        return items, encode_cursor(result.last_evaluated_key, secret)
+
+    def of_client(
+        self, client_id: str, cursor: str | None, limit: int
+    ) -> tuple[list[OutgoingMessage], str | None]:
+        secret = self._store.settings.cursor_secret.encode()
+        result = self._pointers.query(
+            f"MESSAGES#{client_id}",
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor, secret),
+        )
+        ids = [item.message_id for item in result]
+        found = {
+            item.pk: OutgoingMessage.model_validate_json(item.body)
+            for item in self._items.batch_get([_key(message_id) for message_id in ids])
+        }
+        items = [found[f"MESSAGE#{i}"] for i in ids if f"MESSAGE#{i}" in found]
+        return items, encode_cursor(result.last_evaluated_key, secret)
+
+    def scrub_client(self, unit: UnitOfWork, client_id: str) -> None:
+        """Forget what was to be said to an erased person (that a message existed stays)."""
+        model = self._items
+        for pointer in self._pointers.query(f"MESSAGES#{client_id}"):
+            message = self.get(pointer.message_id)
+            if message is None:
+                continue
+            scrubbed = message.model_copy(
+                update={
+                    "variables": {},
+                    "text": None,
+                    "subject": None,
+                    "attachments": [],
+                    "log": [entry.model_copy(update={"error": None}) for entry in message.log],
+                }
+            )
+            actions: list[Action] = [model.body.set(scrubbed.model_dump_json())]
+            if message.is_pending:  # nothing more is sent to a person who asked to be forgotten
+                scrubbed = scrubbed.model_copy(update={"status": "cancelled"})
+                actions = [
+                    model.body.set(scrubbed.model_dump_json()),
+                    model.status.set("cancelled"),
+                    model.gsi1pk.remove(),
+                    model.gsi1sk.remove(),
+                ]
+            unit.update(model(*_key(message.id)), actions)
