@@ -3,11 +3,11 @@ chalicelib/notifications/api."""
 
 from __future__ import annotations
 
-from chalicelib.notifications.api import alerts, messages, templates
+from chalicelib.notifications.api import alerts, conversations, inbound, messages, templates
 from chalicelib.notifications.service import service
 
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
 
-ROUTE_MODULES = (templates, alerts, messages)
+ROUTE_MODULES = (templates, alerts, messages, conversations, inbound)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from chalicelib.notifications.store import records
+from chalicelib.notifications.store import conversations, records
+from chalicelib.notifications.store.conversations import ConversationStore, InboundStore
 from chalicelib.notifications.store.records import AlertStore, MessageStore, TemplateStore
 
-MODELS = (*records.MODELS,)
+MODELS = (*records.MODELS, *conversations.MODELS)
 
-__all__ = ["MODELS", "AlertStore", "MessageStore", "TemplateStore"]
+__all__ = ["MODELS", "AlertStore", "ConversationStore", "InboundStore", "MessageStore", "TemplateStore"]
