@@ -11,8 +11,6 @@ from functools import cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lanka_platform import resources
-
 
 class ChannelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LANKA_", extra="ignore", frozen=True)
@@ -27,7 +25,6 @@ class ChannelSettings(BaseSettings):
     binotel_token: str = "lanka-local-binotel-token"  # noqa: S105 - local default only
     binotel_company_id: str = "1"
     binotel_addresses: tuple[str, ...] = ()
-    inbound_mail_bucket: str = f"{resources.PREFIX}-inbound-mail"
     # What one webhook or form may weigh, and one e-mail.
     max_webhook_bytes: int = 64 * 1024
     max_mail_bytes: int = 10 * 1024 * 1024

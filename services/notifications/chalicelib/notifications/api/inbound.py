@@ -315,16 +315,17 @@ def receive_mail(call: Call, body: StoredMail) -> Accepted:
     from botocore.exceptions import ClientError
 
     settings = channel_settings()
+    bucket = service.settings.inbound_mail_bucket
     message_id = "mail-" + hashlib.sha256(body.key.encode()).hexdigest()[:26]
     inbox = InboundStore(call.store)
     if inbox.get(message_id) is not None:
         return Accepted(id=message_id, duplicate=True)
     s3 = _s3()
     try:
-        head = s3.head_object(Bucket=settings.inbound_mail_bucket, Key=body.key)
+        head = s3.head_object(Bucket=bucket, Key=body.key)
         if int(head["ContentLength"]) > settings.max_mail_bytes:
             raise Problem.too_large(settings.max_mail_bytes)
-        raw = s3.get_object(Bucket=settings.inbound_mail_bucket, Key=body.key)["Body"].read()
+        raw = s3.get_object(Bucket=bucket, Key=body.key)["Body"].read()
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise Problem.not_found("The stored e-mail") from error
@@ -336,9 +337,7 @@ def receive_mail(call: Call, body: StoredMail) -> Accepted:
     attachments = []
     for number, file in enumerate(parsed.files, start=1):
         key = f"attachments/{message_id}/{number}-{file.name}"
-        s3.put_object(
-            Bucket=settings.inbound_mail_bucket, Key=key, Body=file.content, ContentType=file.content_type
-        )
+        s3.put_object(Bucket=bucket, Key=key, Body=file.content, ContentType=file.content_type)
         attachments.append(
             Attachment(name=file.name, content_type=file.content_type, size=len(file.content), key=key)
         )
