@@ -44,7 +44,7 @@ def telegram_update(update_id: int = 1001, text: str = "Добрий день, �
         "update_id": update_id,
         "message": {
             "message_id": 7,
-            "date": 1796720000,
+            "date": 1795680000,
             "chat": {"id": user, "type": "private"},
             "from": {"id": user, "is_bot": False, "first_name": "Тарас", "username": "taras_k"},
             "text": text,
@@ -65,7 +65,7 @@ def viber(world: Any, callback: dict[str, Any], token: str = VIBER_TOKEN) -> Any
 def viber_message(token: int = 4912661846655238145, text: str = "Скільки коштує кухня?") -> dict:
     return {
         "event": "message",
-        "timestamp": 1796720000000,
+        "timestamp": 1795680000000,
         "message_token": token,
         "sender": {"id": "01234567890A=", "name": "Ірина"},
         "message": {"type": "text", "text": text},
@@ -108,7 +108,7 @@ def binotel_completed(**details: str) -> dict[str, str]:
         "companyID": "1",
         "generalCallID": "4593725541",
         "callID": "4593725541",
-        "startTime": "1796720000",
+        "startTime": "1795680000",
         "callType": "0",
         "internalNumber": "901",
         "externalNumber": "0501112233",

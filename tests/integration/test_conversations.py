@@ -18,11 +18,11 @@ from inbound_world import (
 
 
 def _olenas_client(world, phone="0671234567"):
-    olena = world.user_id("olena")
+    headers = world.headers()
     client = world.http.post(
-        "/api/clients/clients", json={"name": "Марія", "phone": phone}, headers=world.headers()
+        "/api/clients/clients", json={"name": "Марія", "phone": phone}, headers=headers
     ).get_json()
-    assert client["owner_id"] == olena
+    assert client["owner_id"] == world.user_id("olena")
     world.router.deliver_all()
     return client
 
@@ -129,8 +129,8 @@ def test_a_handed_over_client_moves_to_the_new_managers_inbox(world):
     client = _olenas_client(world)
     form(world, phone="+380671234567")
     world.router.deliver_all()
-    taras = world.user_id("taras")
     world.headers("taras", "manager")
+    taras = world.user_id("taras")
     # when
     response = world.http.put(
         f"/api/clients/clients/{client['id']}/owner",

@@ -183,7 +183,7 @@ def _take_call(call: Call, provider: str, event: CallEvent) -> Accepted:
         direction=event.direction,
         state=event.event,
         answered=answered,
-        started_at=so_far.started_at if so_far else event.started_at,
+        started_at=so_far.started_at if so_far else min(event.started_at, call.store.clock()),
         duration_seconds=event.duration_seconds,
         recording_url=event.recording_url,
         line=event.line or (so_far.line if so_far else None),

@@ -171,7 +171,8 @@ def is_robot(form: WebsiteForm) -> bool:
 
 def from_telegram(update: dict[str, Any], now: datetime) -> InboundMessage | None:
     """A Bot API Update: a message with text (or a shared contact) from a person; None for
-    anything else (edits, channel posts, bots), which changes nothing."""
+    anything else (edits, channel posts, bots), which changes nothing. Times a provider
+    gives are kept unless they are later than now (the inbox is ordered by them)."""
     update_id = update.get("update_id")
     message = update.get("message")
     if not isinstance(update_id, int) or not isinstance(message, dict):
@@ -202,7 +203,7 @@ def from_telegram(update: dict[str, Any], now: datetime) -> InboundMessage | Non
             telegram_chat=str(chat.get("id") or sender["id"]),
         ),
         text=text[:TEXT_LIMIT],
-        received_at=datetime.fromtimestamp(at, UTC) if isinstance(at, int) else now,
+        received_at=min(datetime.fromtimestamp(at, UTC), now) if isinstance(at, int) else now,
     )
 
 
@@ -237,7 +238,7 @@ def from_viber(callback: dict[str, Any], now: datetime) -> InboundMessage | None
         channel="viber",
         sender=Sender(name=str(sender.get("name") or "")[:200] or None, viber=user_id[:64], phone=phone),
         text=text[:TEXT_LIMIT],
-        received_at=datetime.fromtimestamp(at / 1000, UTC) if isinstance(at, int) else now,
+        received_at=min(datetime.fromtimestamp(at / 1000, UTC), now) if isinstance(at, int) else now,
     )
 
 
