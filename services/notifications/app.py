@@ -3,7 +3,17 @@ chalicelib/notifications/api."""
 
 from __future__ import annotations
 
-from chalicelib.notifications.api import alerts, bookings, digest, messages, sending, settings, templates
+from chalicelib.notifications.api import (
+    alerts,
+    bookings,
+    conversations,
+    digest,
+    inbound,
+    messages,
+    sending,
+    settings,
+    templates,
+)
 from chalicelib.notifications.service import service
 
 app = service.app
@@ -12,4 +22,4 @@ outbox_sweep = service.outbox_sweep
 deliveries = sending.delivery_schedule
 digest_job = digest.digest_schedule
 
-ROUTE_MODULES = (templates, alerts, messages, bookings, sending, settings, digest)
+ROUTE_MODULES = (templates, alerts, messages, bookings, sending, settings, digest, conversations, inbound)

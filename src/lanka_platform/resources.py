@@ -121,6 +121,7 @@ BUCKETS: tuple[Bucket, ...] = (
     Bucket(f"{PREFIX}-exports", "audited client exports, short-lived", expire_after_days=7),
     Bucket(f"{PREFIX}-imports", "uploaded CSV files of client imports, short-lived", expire_after_days=7),
     Bucket(f"{PREFIX}-web", "the staff web app and the public widgets"),
+    Bucket(f"{PREFIX}-inbound-mail", "e-mails SES receives (raw MIME) and their attachments"),
 )
 
 # Events every service honours: a member of staff who leaves loses access everywhere.
@@ -259,11 +260,17 @@ SERVICES: tuple[Service, ...] = (
             "DealCreated",
             "DealStageChanged",
             "PaymentReceived",
+            # Inbound messages are filed in the client's conversation once clients links them;
+            # the inbox follows who owns each client.
+            "ClientRequestReceived",
+            "ClientCreated",
+            "ClientOwnerChanged",
             *_EVERYONE_CONSUMES,
         ),
         # `deliveries` sends the messages that are due (retries, reminders, after quiet
         # hours); `digest` posts the head's morning digest at 08:00 company time.
         schedules=("outbox_sweep", "deliveries", "digest"),
+        buckets=(f"{PREFIX}-inbound-mail",),
     ),
 )
 

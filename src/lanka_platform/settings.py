@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     documents_bucket: str = f"{resources.PREFIX}-documents"
     exports_bucket: str = f"{resources.PREFIX}-exports"
     imports_bucket: str = f"{resources.PREFIX}-imports"
+    inbound_mail_bucket: str = f"{resources.PREFIX}-inbound-mail"
 
     def model_post_init(self, __context: object) -> None:
         if not self.table_name:

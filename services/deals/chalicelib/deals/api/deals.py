@@ -313,9 +313,15 @@ def reassign_deal(call: Call, deal_id: str, body: OwnerChange) -> Deal:
 @service.handles(client_events.ClientRequestReceived)
 def on_request(event: Envelope[client_events.ClientRequestReceived], unit: UnitOfWork) -> None:
     """A request from any channel opens a deal in the default pipeline's first stage, for
-    the client's own manager or, for a client nobody owns, by the pipeline's distribution."""
+    the client's own manager or, for a client nobody owns, by the pipeline's distribution.
+    A client who already has an open deal gets no second one: the request is linked to the
+    open deal (bookings look deals up by request id)."""
     data = event.data
     deals = DealStore(service.store)
+    active = deals.open_of_client(data.client_id, automation.NEWEST_DEALS)
+    if active is not None:
+        deals.link_request(unit, data.request_id, active.id)
+        return
     pipelines = PipelineStore(service.store)
     pipeline = ensure_default_pipeline(pipelines)
     owner = data.owner_id or dealing.choose_owner(pipeline, deals, pipelines.take_turn)

@@ -193,6 +193,24 @@ class DealStore:
         links = self._links.query(f"CLIENTDEAL#{client_id}", limit=limit, scan_index_forward=not newest_first)
         return [item.sk for item in links]
 
+    def open_of_client(self, client_id: str, limit: int) -> Deal | None:
+        """The client's newest open deal among their `limit` newest (one Query and at most
+        `limit` GetItems, however many deals the client had)."""
+        for deal_id in self.ids_of_client(client_id, limit, newest_first=True):
+            deal = self.get(deal_id)
+            if deal is not None and deal.outcome is None:
+                return deal
+        return None
+
+    def link_request(self, unit: UnitOfWork, request_id: str, deal_id: str) -> None:
+        """Say that a request belongs to an existing deal (a request from a client who
+        already has one open opens no other)."""
+        unit.put(
+            self._requests(pk=f"REQUEST#{request_id}", sk="DEAL", deal_id=deal_id),
+            condition=self._requests.pk.does_not_exist(),
+            tag="stale:request",  # the request is already linked
+        )
+
     def relink(self, unit: UnitOfWork, deal_id: str, from_client: str, to_client: str) -> None:
         unit.delete(self._links(pk=f"CLIENTDEAL#{from_client}", sk=deal_id))
         unit.put(self._links(pk=f"CLIENTDEAL#{to_client}", sk=deal_id))

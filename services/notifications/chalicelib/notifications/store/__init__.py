@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.notifications.store import bookings, contacts, digest, messages, records, templates
+from chalicelib.notifications.store import bookings, contacts, conversations, digest, messages, records, templates
 from chalicelib.notifications.store.bookings import ReminderStore
+from chalicelib.notifications.store.conversations import ConversationStore, InboundStore
 from chalicelib.notifications.store.contacts import ContactStore, SettingsStore
 from chalicelib.notifications.store.digest import DigestStore
 from chalicelib.notifications.store.messages import MessageStore
@@ -17,13 +18,16 @@ MODELS = (
     *templates.MODELS,
     *bookings.MODELS,
     *digest.MODELS,
+    *conversations.MODELS,
 )
 
 __all__ = [
     "MODELS",
     "AlertStore",
     "ContactStore",
+    "ConversationStore",
     "DigestStore",
+    "InboundStore",
     "MessageStore",
     "ReminderStore",
     "SettingsStore",
