@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint types unit integration e2e infra-test bench synth clean install layer
+.PHONY: chromium run test lint types unit integration e2e infra-test bench synth clean install layer
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here):
+# installed when missing, which needs root (as on CI and the dev machines).
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 run: $(STAMP)
 	$(BIN)/lanka up --port $(PORT)
@@ -25,7 +31,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-test: lint types
+test: lint types chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 unit: $(STAMP)
@@ -34,7 +40,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/python -m pytest tests/integration
 
-e2e: $(STAMP)
+e2e: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/e2e
 
 infra-test: $(STAMP)
