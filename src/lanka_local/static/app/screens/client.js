@@ -8,6 +8,7 @@ import { session } from "../session.js";
 import { heading, loading, when, fail, notify, showErrors, formError, button } from "../ui.js";
 
 function noteForm(client, onAdded) {
+  // onAdded(text): the timeline shows the note at once; its entry comes through events.
   const text = el("textarea", { name: "text", rows: 3, maxlength: 4000, required: true });
   const error = formError();
   const form = el("form", { class: "quick" }, field(t("client.note"), text), error, el("button", { type: "submit", class: "primary" }, t("client.addnote")));
@@ -15,10 +16,11 @@ function noteForm(client, onAdded) {
     event.preventDefault();
     try {
       await api(`/api/clients/clients/${client.id}/notes`, { method: "POST", body: { text: text.value } });
+      const added = text.value;
       text.value = "";
       showErrors(form, null);
       notify(t("client.noteadded"));
-      onAdded();
+      onAdded(added);
     } catch (failure) {
       showErrors(form, failure);
     }
@@ -138,7 +140,10 @@ export async function render(view, clientId) {
       "section",
       { class: "quick-actions", "aria-labelledby": "quick" },
       el("h2", { id: "quick" }, t("client.actions")),
-      el("details", { open: true }, el("summary", {}, t("client.addnote")), noteForm(client, () => loadTimeline())),
+      el("details", { open: true }, el("summary", {}, t("client.addnote")), noteForm(client, (added) => {
+        timeline.querySelector(".empty")?.remove();
+        timeline.prepend(el("li", {}, el("span", {}, `${t("kind.note")}: ${added}`), el("small", { class: "muted" }, ` · ${when(new Date().toISOString())}`)));
+      })),
       el("details", {}, el("summary", {}, t("client.opendeal")), dealForm(client)),
     ),
     el("section", { "aria-labelledby": "timeline-title" }, el("h2", { id: "timeline-title" }, t("client.timeline")), timeline, more),
