@@ -53,6 +53,7 @@ def _serve(gateway: Any) -> tuple[str, Any]:
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, gateway, threaded=False)
+    server.RequestHandlerClass.log_request = lambda *args, **kwargs: None  # type: ignore[method-assign]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server
 
@@ -170,6 +171,14 @@ def measure() -> dict[str, float]:
                         ),
                     )
                 browser.close()
+            # The same reads without the browser, to tell the API's share from the app's.
+            headers = {"Authorization": f"Bearer {token}"}
+            for _ in range(SAMPLES):
+                for name, path in (
+                    ("api_board_ms", "/api/deals/pipelines/furniture/board?limit=20"),
+                    ("api_clients_page_ms", "/api/clients/clients?owner=all&limit=50"),
+                ):
+                    note(name, _timed(lambda path=path: http.get(path, headers=headers)))
         finally:
             server.shutdown()
     aws.forget_clients()

@@ -447,3 +447,38 @@ def test_every_screen_has_no_serious_accessibility_violations(stack, browser, wi
     context.close()
     # then
     assert {name: items for name, items in found.items() if items} == {}
+
+
+def test_a_csv_import_shows_its_progress_and_the_rows_that_failed(stack, page, tmp_path):
+    # given
+    sheet = tmp_path / "clients.csv"
+    rows = ["Ім'я;Телефон", "Імпорт Перший;+380671110001", "Імпорт Другий;не телефон"]
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    sign_in(page, stack, "manager1")
+    page.goto(f"{stack.url}/#/clients")
+    page.locator("summary", has_text="Імпорт з CSV").click()
+    # when
+    page.get_by_label("Файл CSV").set_input_files(str(sheet))
+    page.get_by_role("button", name="Завантажити файл").click()
+    page.get_by_role("button", name="Почати імпорт").click()
+    # then
+    page.get_by_role("table", name="Рядки з помилками").wait_for(timeout=60_000)
+    assert page.locator("progress").get_attribute("value") == "100"
+    assert page.get_by_role("table", name="Рядки з помилками").get_by_role("row").count() == 2
+    assert page.get_by_text("нових 1").is_visible()
+    shot(page, "09-import")
+
+
+def test_every_text_of_the_app_is_in_both_languages(stack, page):
+    # given
+    page.goto(stack.url + "/")
+    # when
+    missing = page.evaluate(
+        """async () => {
+            const { DICTIONARIES } = await import('/app/i18n.js');
+            const uk = Object.keys(DICTIONARIES.uk), en = Object.keys(DICTIONARIES.en);
+            return [uk.filter((key) => !en.includes(key)), en.filter((key) => !uk.includes(key))];
+        }"""
+    )
+    # then
+    assert missing == [[], []]
