@@ -482,3 +482,23 @@ def test_every_text_of_the_app_is_in_both_languages(stack, page):
     )
     # then
     assert missing == [[], []]
+
+
+def test_the_head_merges_a_duplicate_found_for_him(stack, page):
+    # given: one person entered twice, the phone with a typo
+    token = stack.sign_in("head")
+    _, kept = stack.request(
+        "POST", "/api/clients/clients", {"name": "Дубль Тестовий", "phone": "+380671234500"}, token
+    )
+    _, twin = stack.request(
+        "POST", "/api/clients/clients", {"name": "Тестовий Дубль", "phone": "+380671234509"}, token
+    )
+    sign_in(page, stack, "head")
+    page.goto(f"{stack.url}/#/clients")
+    # when
+    page.locator("summary", has_text="Дублікати").click()
+    page.get_by_role("button", name="Об'єднати в «Дубль Тестовий»").click()
+    # then
+    page.get_by_text("Клієнтів об'єднано.").wait_for()
+    _, merged = stack.request("GET", f"/api/clients/clients/{twin['id']}", token=token)
+    assert merged.get("merged_into") == kept["id"] or merged.get("status") == "merged"

@@ -78,6 +78,10 @@ const uk = {
   "kind.request": "Заявка", "kind.call": "Дзвінок", "kind.message": "Повідомлення", "kind.booking": "Запис",
   "kind.quote": "Розрахунок", "kind.deal": "Угода", "kind.task": "Завдання", "kind.document": "Документ",
   "kind.payment": "Оплата", "kind.note": "Нотатка", "kind.client": "Картка клієнта", "kind.consent": "Згода",
+  "field.name": "ім'я / назва", "field.first_name": "ім'я", "field.middle_name": "по батькові", "field.last_name": "прізвище",
+  "field.kind": "тип (особа / компанія)", "field.company": "компанія", "field.phone": "телефон", "field.email": "e-mail",
+  "field.telegram": "Telegram", "field.viber": "Viber", "field.address": "адреса", "field.city": "місто", "field.tags": "мітки",
+  "field.note": "примітка", "field.source": "джерело", "field.owner": "відповідальний",
 };
 
 const en = {
@@ -156,6 +160,10 @@ const en = {
   "kind.request": "Request", "kind.call": "Call", "kind.message": "Message", "kind.booking": "Booking",
   "kind.quote": "Quote", "kind.deal": "Deal", "kind.task": "Task", "kind.document": "Document",
   "kind.payment": "Payment", "kind.note": "Note", "kind.client": "Client card", "kind.consent": "Consent",
+  "field.name": "name", "field.first_name": "first name", "field.middle_name": "middle name", "field.last_name": "last name",
+  "field.kind": "kind (person / company)", "field.company": "company", "field.phone": "phone", "field.email": "e-mail",
+  "field.telegram": "Telegram", "field.viber": "Viber", "field.address": "address", "field.city": "city", "field.tags": "tags",
+  "field.note": "note", "field.source": "source", "field.owner": "owner",
 };
 
 export const DICTIONARIES = { uk, en };

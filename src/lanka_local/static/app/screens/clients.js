@@ -53,10 +53,15 @@ function searchBox(results) {
 function duplicatesTool() {
   const list = el("ul", { class: "rows" });
   const more = el("div");
-  const load = async (cursor) => {
+  // The finder reads the base a page at a time: pages without a pair are passed over
+  // (a few at a go) so that "show more" always shows something when there is more.
+  const load = async (cursor, first = !cursor) => {
     try {
-      const page = await api("/api/clients/clients/duplicates", { query: { cursor, limit: 25 } });
-      if (!cursor) clear(list);
+      let page = await api("/api/clients/clients/duplicates", { query: { cursor, limit: 25 } });
+      for (let skipped = 0; !page.items.length && page.next_cursor && skipped < 20; skipped += 1) {
+        page = await api("/api/clients/clients/duplicates", { query: { cursor: page.next_cursor, limit: 25 } });
+      }
+      if (first) clear(list);
       for (const pair of page.items) {
         const row = el(
           "li",
@@ -78,7 +83,7 @@ function duplicatesTool() {
         list.append(row);
       }
       if (!list.children.length) list.append(el("li", { class: "empty" }, t("dup.none")));
-      clear(more, page.next_cursor ? button(t("more"), () => load(page.next_cursor)) : null);
+      clear(more, page.next_cursor ? button(t("more"), () => load(page.next_cursor, false)) : null);
     } catch (error) {
       fail(error);
     }
@@ -145,7 +150,7 @@ function importTool() {
                     "select",
                     { "aria-label": t("import.fieldof", { column: name }), dataset: { column: String(index) } },
                     el("option", { value: "" }, t("import.ignore")),
-                    fields.map((name2) => el("option", { value: name2, selected: preview.mapping[String(index)] === name2 }, name2)),
+                    fields.map((name2) => el("option", { value: name2, selected: preview.mapping[String(index)] === name2 }, t(`field.${name2}`))),
                   ),
                 ),
               ),
