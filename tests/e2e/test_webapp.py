@@ -501,4 +501,6 @@ def test_the_head_merges_a_duplicate_found_for_him(stack, page):
     # then
     page.get_by_text("Клієнтів об'єднано.").wait_for()
     _, merged = stack.request("GET", f"/api/clients/clients/{twin['id']}", token=token)
-    assert merged.get("merged_into") == kept["id"] or merged.get("status") == "merged"
+    # the merged card now opens as the one kept, with both phones
+    assert merged["id"] == kept["id"]
+    assert {phone["number"] for phone in merged["phones"]} == {"+380671234500", "+380671234509"}
