@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import aws_calls, board_scale, cold_start, report_scale, search_scale
+from bench import aws_calls, board_scale, cold_start, report_scale, search_scale, webapp_scale
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SERVICES = ["clients", "deals", "booking", "notifications"]
@@ -46,6 +46,7 @@ def main() -> int:
     figures.update(search_scale.measure())
     figures.update(board_scale.measure())
     figures.update(report_scale.measure())
+    figures.update(webapp_scale.measure())
     if "--with-restart" in sys.argv:
         from bench import emulator_restart
 

@@ -99,6 +99,10 @@ class DealCard(Schema):
     currency: str
     owner_id: str | None
     updated_at: datetime
+    # What the board needs to move a card and filter it without opening the deal; cards
+    # written before these were added carry neither (the app then reads the deal).
+    source_channel: str | None = None
+    version: int | None = None
 
 
 class BoardColumn(Schema):
@@ -132,6 +136,8 @@ def card(deal: Deal) -> DealCard:
         currency=deal.currency,
         owner_id=deal.owner_id,
         updated_at=deal.updated_at,
+        source_channel=deal.source_channel,
+        version=deal.version,
     )
 
 
