@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import aws_calls, board_scale, cold_start, report_scale, search_scale, webapp_scale
+from bench import aws_calls, board_scale, cold_start, report_scale, search_scale, slots_scale, webapp_scale
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 SERVICES = ["clients", "deals", "booking", "notifications"]
@@ -24,6 +24,9 @@ TARGETS = {
     "aws_calls.auth_lookups_per_request": ("<=", 1),
     "board_scale_ratio": ("<=", 1.2),
     "report_scale_ratio": ("<=", 1.2),
+    "slots_month_ms": ("<=", 50),
+    # one Query per specialist-month (10), the catalog and the staff list
+    "slots_month_aws_calls.Query": ("<=", 12),
 }
 
 
@@ -47,6 +50,7 @@ def main() -> int:
     figures.update(board_scale.measure())
     figures.update(report_scale.measure())
     figures.update(webapp_scale.measure())
+    figures.update(slots_scale.measure())
     if "--with-restart" in sys.argv:
         from bench import emulator_restart
 
