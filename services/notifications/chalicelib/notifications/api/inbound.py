@@ -16,7 +16,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from chalicelib.notifications.api.conversations import current_client, file_message
-from chalicelib.notifications.domain import inbound, mail, webhooks
+from chalicelib.notifications.domain import inbound, webhooks
 from chalicelib.notifications.domain.inbound import Accepted, Attachment, CallDetails, CallState, Sender
 from chalicelib.notifications.service import service
 from chalicelib.notifications.settings import channel_settings
@@ -313,6 +313,7 @@ def receive_mail(call: Call, body: StoredMail) -> Accepted:
     notification runs this for each new object; locally (and in tests) it is called with
     the object's key. A reply to a message we know joins that conversation directly."""
     from botocore.exceptions import ClientError
+    from chalicelib.notifications.domain import mail  # the e-mail parser, only where mail is read
 
     settings = channel_settings()
     bucket = service.settings.inbound_mail_bucket
