@@ -193,6 +193,7 @@ def _visible(call: Call, client_id: str) -> str:
     if user.is_supervisor:
         return client_id
     known = conversations.client(client_id)
+    owner: str | None
     if known is not None:
         owner = known.owner_id
     else:

@@ -268,8 +268,9 @@ def binotel_callback(call: Call) -> dict[str, str]:
     """Binotel's call-completed callback (`application/x-www-form-urlencoded`). Binotel signs
     nothing, so: the URL's `token`, our `companyID`, and Binotel's addresses when configured."""
     settings = channel_settings()
-    query = call.request.query_params or {}
-    webhooks.require_secret_token(settings.binotel_token, query.get("token"))
+    query = call.request.query_params
+    token = query.get("token") if query else None
+    webhooks.require_secret_token(settings.binotel_token, token)
     if settings.binotel_addresses and throttle.caller_of(call.request) not in settings.binotel_addresses:
         raise Problem.forbidden("Binotel calls come from Binotel's servers only.")
     body = _raw(call)
