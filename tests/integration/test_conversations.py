@@ -213,3 +213,25 @@ def test_an_erased_clients_conversation_keeps_no_words(world):
     assert entry["text"] == ""
     inbound = [i for i in world.items("notifications") if i["pk"].startswith("INBOUND#")]
     assert all("taras_k" not in i["body"] for i in inbound)
+
+
+def test_merging_two_clients_joins_their_conversations(world):
+    # given
+    form(world, phone="+380671234567", message="З телефону")
+    telegram(world, telegram_update(text="З телеграму"))
+    world.router.deliver_all()
+    first, second = clients_of(world)
+    # when
+    response = world.http.post(
+        f"/api/clients/clients/{first['id']}/merge",
+        json={"other_id": second["id"]},
+        headers=world.headers("boss", "head"),
+    )
+    world.router.deliver_all()
+    # then
+    assert response.status_code == 200, response.get_json()
+    assert sorted(e["text"] for e in entries(world, first["id"])) == ["З телеграму", "З телефону"]
+    inbox = world.http.get(
+        f"{API}/conversations", query_string={"owner": "all"}, headers=world.headers("boss", "head")
+    ).get_json()["items"]
+    assert [c["client_id"] for c in inbox] == [first["id"]]

@@ -122,7 +122,8 @@ def on_owner_changed(event: Envelope[ClientOwnerChanged], unit: UnitOfWork) -> N
 
 @service.handles(ClientMerged)
 def on_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
-    """What the merged client writes from now on goes to the survivor's conversation."""
+    """The merged client's conversation becomes part of the survivor's, and what it writes
+    from now on goes there too."""
     data = event.data
     conversations = ConversationStore(service.store)
     conversations.put_client(
@@ -131,6 +132,7 @@ def on_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
     survivor = conversations.client(data.survivor_id)
     if survivor is None or survivor.client_version < data.client_version:
         conversations.put_client(unit, data.survivor_id, data.name, data.owner_id, data.client_version)
+    conversations.move(data.merged_id, data.survivor_id)
 
 
 @service.handles(ClientErased)
@@ -191,6 +193,7 @@ def _visible(call: Call, client_id: str) -> str:
     if user.is_supervisor:
         return client_id
     known = conversations.client(client_id)
+    owner: str | None
     if known is not None:
         owner = known.owner_id
     else:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from chalicelib.notifications.api.conversations import current_client, file_message
-from chalicelib.notifications.domain import inbound, mail, webhooks
+from chalicelib.notifications.domain import inbound, webhooks
 from chalicelib.notifications.domain.inbound import Accepted, Attachment, CallDetails, CallState, Sender
 from chalicelib.notifications.service import service
 from chalicelib.notifications.settings import channel_settings
@@ -268,8 +268,9 @@ def binotel_callback(call: Call) -> dict[str, str]:
     """Binotel's call-completed callback (`application/x-www-form-urlencoded`). Binotel signs
     nothing, so: the URL's `token`, our `companyID`, and Binotel's addresses when configured."""
     settings = channel_settings()
-    query = call.request.query_params or {}
-    webhooks.require_secret_token(settings.binotel_token, query.get("token"))
+    query = call.request.query_params
+    token = query.get("token") if query else None
+    webhooks.require_secret_token(settings.binotel_token, token)
     if settings.binotel_addresses and throttle.caller_of(call.request) not in settings.binotel_addresses:
         raise Problem.forbidden("Binotel calls come from Binotel's servers only.")
     body = _raw(call)
@@ -313,6 +314,7 @@ def receive_mail(call: Call, body: StoredMail) -> Accepted:
     notification runs this for each new object; locally (and in tests) it is called with
     the object's key. A reply to a message we know joins that conversation directly."""
     from botocore.exceptions import ClientError
+    from chalicelib.notifications.domain import mail  # the e-mail parser, only where mail is read
 
     settings = channel_settings()
     bucket = service.settings.inbound_mail_bucket

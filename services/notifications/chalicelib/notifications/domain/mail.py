@@ -122,7 +122,7 @@ def _body_text(message: EmailMessage) -> str:
 
 
 def _files(message: EmailMessage) -> list[MailFile]:
-    files = []
+    files: list[MailFile] = []
     for part in message.iter_attachments():
         if len(files) >= MAX_ATTACHMENTS:
             break

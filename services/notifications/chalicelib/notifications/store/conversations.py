@@ -226,6 +226,36 @@ class ConversationStore:
         items = [ConversationEntry.model_validate_json(item.body) for item in result]
         return items, encode_cursor(result.last_evaluated_key, self._secret)
 
+    def move(self, from_client: str, to_client: str) -> None:
+        """Re-file a merged client's conversation under the survivor, and drop its inbox
+        lines. Written item by item outside the event's transaction (a conversation may
+        exceed one); every write is idempotent, so a redelivered merge finishes the move."""
+        with self._entries.batch_write() as batch:
+            for item in self._entries.query(f"CONVERSATION#{from_client}"):
+                entry = ConversationEntry.model_validate_json(item.body)
+                moved = entry.model_copy(update={"client_id": to_client})
+                copy = self._entries(pk=f"CONVERSATION#{to_client}", sk=item.sk, body=moved.model_dump_json())
+                batch.save(copy)
+                batch.delete(item)
+        merged = self.summary(from_client)
+        survivor = self.summary(to_client)
+        if merged is not None and (survivor is None or merged.last_at > survivor.last_at):
+            unit = self._store.unit_of_work()
+            known = self.client(to_client)
+            self.put_summary(
+                unit,
+                merged.model_copy(
+                    update={
+                        "client_id": to_client,
+                        "client_name": known.name if known else merged.client_name,
+                        "owner_id": known.owner_id if known else merged.owner_id,
+                    }
+                ),
+            )
+            unit.commit()
+        for sk in ("ALL", "OWNER"):
+            self._summaries(pk=f"SUMMARY#{from_client}", sk=sk).delete()
+
     def scrub(self, client_id: str) -> list[str]:
         """Forget what an erased person said (each entry rewritten once); the ids of their
         inbound messages, whose contact details go too."""
