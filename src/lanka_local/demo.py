@@ -178,6 +178,8 @@ def seed_booking(http: Any, cognito: Any, pool_id: str, client_id: str, password
             body["user_id"] = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
         send("POST", "/staff", {**body, "hours": _HOURS})
     return len(BOOKABLE_SERVICES) + len(BOOKABLE_STAFF)
+
+
 def _input(
     key: str, name: str, name_en: str, low: int, high: int, default: int | None = None
 ) -> dict[str, Any]:

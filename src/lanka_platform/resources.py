@@ -237,7 +237,13 @@ SERVICES: tuple[Service, ...] = (
         name="booking",
         publishes=(*_BOOKING_EVENTS, "WidgetRequestReceived"),
         # Widget requests learn their client and deal (the request id is the booking's or quote's).
-        consumes=("ClientRequestReceived", "ClientMerged", "ClientErased", "DealCreated", *_EVERYONE_CONSUMES),
+        consumes=(
+            "ClientRequestReceived",
+            "ClientMerged",
+            "ClientErased",
+            "DealCreated",
+            *_EVERYONE_CONSUMES,
+        ),
     ),
     Service(
         name="notifications",

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from chalicelib.notifications.store import bookings, contacts, conversations, digest, messages, records, templates
+from chalicelib.notifications.store import (
+    bookings,
+    contacts,
+    conversations,
+    digest,
+    messages,
+    records,
+    templates,
+)
 from chalicelib.notifications.store.bookings import ReminderStore
-from chalicelib.notifications.store.conversations import ConversationStore, InboundStore
 from chalicelib.notifications.store.contacts import ContactStore, SettingsStore
+from chalicelib.notifications.store.conversations import ConversationStore, InboundStore
 from chalicelib.notifications.store.digest import DigestStore
 from chalicelib.notifications.store.messages import MessageStore
 from chalicelib.notifications.store.records import AlertStore, SubscriptionStore
