@@ -185,6 +185,14 @@ def measure() -> dict[str, float]:
                     ("api_clients_page_ms", "/api/clients/clients?owner=all&limit=50"),
                 ):
                     note(name, _timed(lambda path=path: http.get(path, headers=headers)))
+                board = http.get("/api/deals/pipelines/furniture/board?limit=1", headers=headers).get_json()
+                stages = [column["stage"] for column in board["columns"]]
+                card = next(column["cards"][0] for column in board["columns"] if column["cards"])
+                target = next(stage for stage in stages[:-1] if stage != board["columns"][0]["stage"])
+                body = {"to_stage": target, "version": card["version"]}
+                path = f"/api/deals/deals/{card['id']}/move"
+                moved = _timed(lambda path=path, body=body: http.post(path, json=body, headers=headers))
+                note("api_move_ms", moved)
         finally:
             server.shutdown()
     aws.forget_clients()
