@@ -184,7 +184,7 @@ def test_the_head_takes_a_new_request_from_the_inbox(stack, page):
     page.get_by_text("Заявку взято.").wait_for()
     _, after = stack.request("GET", f"/api/deals/deals/{deal['id']}", token=token)
     assert after["owner_id"] is not None
-    assert page.locator("li.card", has_text=deal["title"]).count() == 0
+    page.locator("li.card", has_text=deal["title"]).wait_for(state="detached")  # the inbox is read again
 
 
 # ------------------------------------------------------------------------------ clients
