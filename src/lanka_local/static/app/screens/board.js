@@ -156,7 +156,7 @@ export async function render(view) {
       setTotals(to);
       if (error.status === 409) {
         notify(t("board.conflict", { title: card.title }), "error");
-        if (error.problem?.current_version) card.version = null; // read the deal afresh next time
+        refreshCard(node);
       } else if (error.status === 422) {
         notify(error.problem?.errors?.[0]?.message || t("err.422"), "error");
       } else {
@@ -165,6 +165,24 @@ export async function render(view) {
     } finally {
       node.classList.remove("pending");
       node.querySelector(".move-toggle")?.focus();
+    }
+  }
+
+  /** After a conflict: the card as the deal now is (amount, title, version), in place. */
+  async function refreshCard(node) {
+    try {
+      const deal = await api(`/api/deals/deals/${node.card.id}`);
+      const column = columns.get(node.stage);
+      if (deal.stage !== node.stage || !column) {
+        node.card.version = deal.version;
+        return;
+      }
+      const fresh = cardNode({ ...node.card, title: deal.title, amount: deal.amount, version: deal.version, owner_id: deal.owner_id }, node.stage);
+      column.sum += deal.amount - node.card.amount;
+      setTotals(column);
+      node.replaceWith(fresh);
+    } catch {
+      node.card.version = null; // read the deal afresh on the next move
     }
   }
 

@@ -71,7 +71,17 @@ function dealForm(client) {
 function ownerForm(client, onSaved) {
   const owner = el("input", { name: "owner_id", value: client.owner_id || "", autocomplete: "off" });
   const error = formError();
-  const form = el("form", { class: "inline" }, field(t("client.owner"), owner, t("inbox.ownerhint")), error, el("button", { type: "submit" }, t("save")));
+  const form = el(
+    "form",
+    { class: "inline" },
+    field(t("client.owner"), owner, t("inbox.ownerhint")),
+    error,
+    el("button", { type: "submit" }, t("save")),
+    button(t("inbox.take"), () => {
+      owner.value = session.userId;
+      form.requestSubmit();
+    }),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {

@@ -4,6 +4,7 @@
 import { api, newKey } from "../api.js";
 import { el, clear, field } from "../dom.js";
 import { t } from "../i18n.js";
+import { session } from "../session.js";
 import { heading, loading, when, money, duration, fail, notify, showErrors, formError } from "../ui.js";
 import { stageName, askLostReason } from "./board.js";
 
@@ -121,7 +122,7 @@ export async function render(view, dealId) {
       el("dt", {}, t("deal.client")), el("dd", {}, el("a", { href: `#/clients/${deal.client_id}` }, deal.client_name || t("client.noname"))),
       el("dt", {}, t("deal.amount")), el("dd", {}, money(deal.amount, deal.currency)),
       el("dt", {}, t("deal.stage")), el("dd", {}, stageName(stageOf(deal.stage)), deal.outcome ? ` (${t(`outcome.${deal.outcome}`)})` : ""),
-      el("dt", {}, t("deal.owner")), el("dd", {}, deal.owner_id ? deal.owner_id : t("board.unassigned")),
+      el("dt", {}, t("deal.owner")), el("dd", {}, deal.owner_id === session.userId ? t("client.me") : deal.owner_id || t("board.unassigned")),
       el("dt", {}, t("deal.source")), el("dd", {}, deal.source_channel ? t(`channel.${deal.source_channel}`) : "—"),
       el("dt", {}, t("deal.created")), el("dd", {}, when(deal.created_at)),
     ),
