@@ -2,7 +2,8 @@
 
 The booking service is set up through its admin routes (a 30-minute service offered every
 15 minutes, 10 specialists working 09:00–18:00 six days a week); the bookings are the items
-`BookingBook.add` queues (the booking and its calendar entries), loaded straight into moto,
+`BookingBook.add` queues (the booking, its calendar entries and its day-sheet lines; not
+the claims, which availability does not read), loaded straight into moto,
 15 minutes each at random free quarters of the month ahead (some 23 a day per specialist).
 Then the public slots of the whole month ("any specialist") are read through the local
 gateway: the median latency, and the AWS calls of one such request (one Query per
@@ -29,7 +30,7 @@ from lanka_platform import aws
 
 SPECIALISTS = 10
 BOOKINGS = int(os.environ.get("LANKA_BENCH_BOOKINGS", "6000"))
-SAMPLES = 15
+SAMPLES = int(os.environ.get("LANKA_BENCH_SAMPLES", "15"))
 KYIV = ZoneInfo("Europe/Kyiv")
 # A Monday: the month asked starts the next day.
 NOW = datetime(2027, 2, 28, 22, 0, tzinfo=UTC)
@@ -58,6 +59,33 @@ def _setup(http: Any, headers: dict[str, str]) -> list[str]:
     ]
 
 
+class _Sheets:
+    """Takes the place of PynamoDB's TransactWrite for the day-sheet updates: gathers the
+    lines each sheet's sets get."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+    def update(self, model: Any, actions: list[Any], condition: Any = None) -> None:
+        from pynamodb.expressions.update import AddAction
+
+        sets = self.items.setdefault((model.pk, model.sk), {})
+        for action in actions:
+            assert isinstance(action, AddAction)  # a new booking only adds its line
+            path, value = action.values
+            sets.setdefault(path.path[0], set()).update(value.value["SS"])
+
+    def wire(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "pk": {"S": pk},
+                "sk": {"S": sk},
+                **{name: {"SS": sorted(lines)} for name, lines in sets.items()},
+            }
+            for (pk, sk), sets in self.items.items()
+        ]
+
+
 def _seed(service: Any, staff: list[str]) -> None:
     from chalicelib.booking.domain.bookings import Booking
     from chalicelib.booking.store import BookingBook
@@ -68,6 +96,7 @@ def _seed(service: Any, staff: list[str]) -> None:
     book = BookingBook(store, "Europe/Kyiv")
     load = Loader(store.settings.table_name)
     chance = random.Random(BOOKINGS)
+    sheets = _Sheets()
     quarters = []
     for day in range(DAYS):
         date = datetime(2027, 3, 1) + timedelta(days=day)
@@ -97,7 +126,10 @@ def _seed(service: Any, staff: list[str]) -> None:
         for operation in unit._operations:
             if operation.kind == "put":
                 operation.apply(transaction)
+            elif operation.tag == "sheet":
+                operation.apply(sheets)  # type: ignore[arg-type]
         load(transaction.puts)
+    load(sheets.wire())
 
 
 def measure() -> dict[str, float]:

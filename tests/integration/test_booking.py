@@ -203,6 +203,20 @@ def test_visitor_moves_the_visit_to_another_free_time(world, company):
     assert [entry["starts_at"][11:16] for entry in calendar] == ["13:00"]  # 15:00 Kyiv is 13:00 UTC
 
 
+def test_moves_within_one_day_free_the_old_time_and_hold_the_new_in_the_offered_slots(world, company):
+    # given
+    booked = company.book(kyiv(5, 10), company.ivan["id"]).get_json()
+    path = company.manage_path(booked["manage_url"]).replace("?token", "/reschedule?token")
+    # when: moved twice on the same day
+    first = world.http.post(path, json={"start": kyiv(5, 14)})
+    second = world.http.post(path, json={"start": kyiv(5, 17)})
+    # then
+    assert (first.status_code, second.status_code) == (200, 200), second.get_json()
+    starts = company.starts(staff_id=company.ivan["id"])
+    assert kyiv(5, 10) in starts and kyiv(5, 14) in starts
+    assert kyiv(5, 17) not in starts
+
+
 def test_a_change_inside_the_company_window_is_refused_in_words(world, company):
     # given: booked for tomorrow 09:00; now it is 22:00 the evening before (inside 12 h)
     booked = company.book(kyiv(5, 9), company.ivan["id"]).get_json()
