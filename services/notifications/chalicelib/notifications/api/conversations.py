@@ -139,7 +139,7 @@ def on_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
 def on_client_erased_conversation(event: Envelope[ClientErased], unit: UnitOfWork) -> None:
     """An erased person's words and contact details are forgotten; that they wrote stays."""
     conversations = ConversationStore(service.store)
-    inbound_ids = conversations.scrub(event.data.client_id)
+    inbound_ids = conversations.scrub(event.data.client_id, event.data.placeholder_name)
     InboundStore(service.store).scrub(inbound_ids)
 
 

@@ -256,9 +256,9 @@ class ConversationStore:
         for sk in ("ALL", "OWNER"):
             self._summaries(pk=f"SUMMARY#{from_client}", sk=sk).delete()
 
-    def scrub(self, client_id: str) -> list[str]:
-        """Forget what an erased person said (each entry rewritten once); the ids of their
-        inbound messages, whose contact details go too."""
+    def scrub(self, client_id: str, placeholder_name: str) -> list[str]:
+        """Forget what an erased person said (each entry rewritten once) and their name (the
+        placeholder stands in); the ids of their inbound messages, whose contact details go too."""
         ids = []
         for item in self._entries.query(f"CONVERSATION#{client_id}"):
             entry = ConversationEntry.model_validate_json(item.body)
@@ -275,9 +275,15 @@ class ConversationStore:
             except DoesNotExist:
                 continue
             summary = ConversationSummary.model_validate_json(line.body)
-            line.body = summary.model_copy(update={"preview": ""}).model_dump_json()
+            line.body = summary.model_copy(
+                update={"preview": "", "client_name": placeholder_name}
+            ).model_dump_json()
             line.address = None
             line.save()
+        known = self.client(client_id)
+        if known is not None and known.name:
+            known.name = placeholder_name
+            known.save()
         return ids
 
     # ------------------------------------------------------------------ inbox
