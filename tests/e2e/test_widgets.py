@@ -218,11 +218,9 @@ def test_visitor_books_a_measurement_and_the_booking_client_and_deal_exist(
     assert found and found[0]["name"] == "Богдан Мельник"
     client_id = found[0]["id"]
     deals = wait_for(
-        lambda: [
-            d
-            for d in staff_get(running_stack, token, "/api/deals/deals?owner=all")[1].get("items", [])
-            if d["client_id"] == client_id
-        ]
+        lambda: staff_get(running_stack, token, f"/api/clients/clients/{client_id}/timeline?kind=deal")[
+            1
+        ].get("items")
     )
     assert deals, "no deal for the booked client"
 
