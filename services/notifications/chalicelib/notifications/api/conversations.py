@@ -10,6 +10,7 @@ the unassigned ones; head and admin see all.
 from __future__ import annotations
 
 from chalicelib.notifications.domain import inbound
+from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.inbound import (
     ConversationEntry,
     ConversationPage,
@@ -39,7 +40,6 @@ from lanka_platform.schema import Schema
 from lanka_platform.storage import Store, UnitOfWork
 
 OFFICE = ("admin", "head", "manager")
-REPLY_TEMPLATE = "conversation_reply"
 
 
 # ------------------------------------------------------------------------------ filing
@@ -246,17 +246,20 @@ def reply(call: Call, client_id: str, body: NewReply) -> ConversationEntry:
     variables = {"text": body.text, "mail_id": f"<{reply_id}@{channel_settings().mail_domain}>"}
     if summary is not None and summary.reply_address and channel == summary.reply_channel:
         variables["address"] = summary.reply_address
-    MessageStore(call.store).add(
+    # Sent as written (not a template), to the address the client wrote from when known.
+    address = variables.get("address")
+    outbox.queue_message(
         call.unit,
+        MessageStore(call.store),
         OutgoingMessage(
             id=reply_id,
             client_id=visible,
-            template=REPLY_TEMPLATE,
+            text=body.text,
             channel=channel,
-            deal_id=None,
+            to={channel: address} if address else {},
             variables=variables,
-            status="queued",
             requested_at=now,
+            due_at=now,
         ),
     )
     entry = ConversationEntry(

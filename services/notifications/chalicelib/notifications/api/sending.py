@@ -124,7 +124,12 @@ def _addresses(message: OutgoingMessage, card: ContactCard | None) -> list[tuple
         return [(channel, address) for channel, address in message.to.items() if address]
     if card is None:
         return []
-    return [(channel, card.address(channel) or "") for channel in channel_order(card, message.channel)]
+    # A reply goes back to the very chat or address the client wrote from (`to`), before
+    # what their card says for that channel.
+    return [
+        (channel, message.to.get(channel) or card.address(channel) or "")
+        for channel in channel_order(card, message.channel)
+    ]
 
 
 def _render(
