@@ -44,10 +44,15 @@ def test_clients_openapi_describes_the_create_body_and_its_problems(world):
 def test_bookable_services_are_listed_a_page_at_a_time(world):
     # given
     head = world.headers("boss", "head")
-    for name in ("Замір", "Консультація", "Монтаж"):
+    for key, name in (("measurement", "Замір"), ("consultation", "Консультація"), ("installation", "Монтаж")):
         created = world.http.post(
             "/api/booking/services",
-            json={"name": name, "duration_minutes": 60, "price": {"amount": 50000, "currency": "UAH"}},
+            json={
+                "key": key,
+                "name": name,
+                "duration_minutes": 60,
+                "price": {"amount": 50000, "currency": "UAH"},
+            },
             headers=head,
         )
         assert created.status_code == 201
@@ -67,21 +72,25 @@ def test_message_template_is_stored_and_read_back(world):
     head = world.headers("boss", "head")
     created = world.http.post(
         "/api/notifications/templates",
-        json={"name": "Підтвердження заміру", "channel": "sms", "body": "Замір {{ date }}"},
+        json={
+            "name": "booking_reminder",
+            "channel": "sms",
+            "body": "Нагадуємо: {{ service_name }}, {{ starts_at }}",
+        },
         headers=head,
     )
     # when
     read = world.http.get(f"/api/notifications/templates/{created.get_json()['id']}", headers=head)
     # then
     assert read.status_code == 200
-    assert read.get_json()["body"] == "Замір {{ date }}"
+    assert read.get_json()["body"] == "Нагадуємо: {{ service_name }}, {{ starts_at }}"
 
 
 def test_sms_template_cannot_have_a_subject(world):
     # when
     response = world.http.post(
         "/api/notifications/templates",
-        json={"name": "x", "channel": "sms", "subject": "Hi", "body": "b"},
+        json={"name": "booking_reminder", "channel": "sms", "subject": "Hi", "body": "b"},
         headers=world.headers("boss", "head"),
     )
     # then
