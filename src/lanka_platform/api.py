@@ -55,6 +55,7 @@ class RouteSpec:
     tags: tuple[str, ...]
     idempotent: bool
     problems: tuple[int, ...]
+    answer_id: str = "id"
 
     @property
     def operation_id(self) -> str:
@@ -110,6 +111,7 @@ class Api:
         summary: str = "",
         tags: Iterable[str] = (),
         idempotent: bool = False,
+        answer_id: str = "id",
         problems: Iterable[int] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,6 +128,7 @@ class Api:
                 summary=summary or (view.__doc__ or "").strip().split("\n")[0],
                 tags=tuple(tags) or (self.service.name,),
                 idempotent=idempotent,
+                answer_id=answer_id,
                 problems=tuple(problems),
             )
             self.specs.append(spec)
@@ -255,6 +258,7 @@ class Api:
         owner = "public" if spec.public else call.user.user_id
         claim = IdempotencyClaim(
             pk=f"IDEMPOTENCY#{owner}#{key}",
+            answer_id=spec.answer_id,
             request_hash=hashlib.sha256(
                 f"{spec.method} {request.path}\n".encode() + _raw_body(request)
             ).hexdigest(),
@@ -278,13 +282,17 @@ class Api:
 
 @dataclass(frozen=True)
 class IdempotencyClaim:
+    """A create request's key, and the field of its answer that names what it made (so that
+    erasing a person can find the copies of their data kept for replays)."""
+
     pk: str
+    answer_id: str
     request_hash: str
 
     def record(self, service: LankaService, status: int, body: Any) -> IdempotencyRecord:
         store = service.store
         model = store.model(IdempotencyRecord)
-        subject = body.get("id") if isinstance(body, dict) else None
+        subject = body.get(self.answer_id) if isinstance(body, dict) else None
         return model(
             pk=self.pk,
             sk="IDEMPOTENCY",

@@ -5,8 +5,6 @@ limited per IP, and nothing here shows another client's data."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -17,10 +15,9 @@ from chalicelib.booking.domain.calendar import DaySlots, visit_of
 from chalicelib.booking.domain.catalog import KEY_PATTERN, offerings_by_keys
 from chalicelib.booking.service import service
 from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, field_validator
-from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform import throttle
-from lanka_platform.api import Call, replay_key
+from lanka_platform.api import Call
 from lanka_platform.clock import local
 from lanka_platform.contracts import booking as events
 from lanka_platform.events import envelope
@@ -28,7 +25,6 @@ from lanka_platform.ids import new_id
 from lanka_platform.money import Money
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import IdempotencyRecord
 
 READS_PER_MINUTE = 120
 BOOKINGS_PER_MINUTE = 10
@@ -221,16 +217,13 @@ def public_slots(call: Call, query: SlotsQuery) -> SlotsAnswer:
     response=BookingAnswer,
     status=201,
     public=True,
+    idempotent=True,
+    answer_id="booking_id",
     problems=[409, 429],
 )
 def public_book(call: Call, body: PublicBookingBody) -> Any:
     """Book a visit (Idempotency-Key: a retry gets the first answer and books nothing more)."""
     throttle.limit(call.store, call.request, "booking", BOOKINGS_PER_MINUTE)
-    key = call.request.headers.get("idempotency-key")
-    fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-    replay = _replay(call, key, fingerprint)
-    if replay is not None:
-        return replay
     if body.website:
         return _decoy(body)
     offerings = offerings_by_keys(catalog_of(call.store), body.services)
@@ -271,58 +264,7 @@ def public_book(call: Call, body: PublicBookingBody) -> Any:
             )
         )
     )
-    answer = _answer(desk, booking)
-    if key:
-        _remember(call, key, fingerprint, booking.id, answer)
-    return answer
-
-
-def _idempotency_pk(key: str) -> str:
-    return f"IDEMPOTENCY#public-booking#{key}"
-
-
-def _replay(call: Call, key: str | None, fingerprint: str) -> dict[str, Any] | None:
-    """The first answer to this Idempotency-Key (public routes have no user to scope keys
-    by, so the key itself, which the widget makes random per attempt, is the scope)."""
-    if key is None:
-        return None
-    if not 8 <= len(key) <= 128 or not all(c.isalnum() or c in "_-:." for c in key):
-        raise Problem.bad_request(
-            "Idempotency-Key must be 8 to 128 letters, digits or -_:.", field="Idempotency-Key"
-        )
-    model = call.store.model(IdempotencyRecord)
-    try:
-        previous = model.get(_idempotency_pk(key), "IDEMPOTENCY")
-    except DoesNotExist:
-        return None
-    if previous.request_hash != fingerprint:
-        raise Problem(
-            422,
-            "Idempotency key reused",
-            "This Idempotency-Key was already used with a different request.",
-            kind="idempotency-key-reused",
-        )
-    answer: dict[str, Any] = json.loads(previous.body)
-    return answer
-
-
-def _remember(call: Call, key: str, fingerprint: str, booking_id: str, answer: BookingAnswer) -> None:
-    model = call.store.model(IdempotencyRecord)
-    now = call.store.clock()
-    call.unit.put(
-        model(
-            pk=_idempotency_pk(key),
-            sk="IDEMPOTENCY",
-            gsi1pk=replay_key(booking_id),
-            gsi1sk=_idempotency_pk(key),
-            request_hash=fingerprint,
-            status=201,
-            body=answer.model_dump_json(),
-            expires_at=now + timedelta(hours=call.store.settings.idempotency_ttl_hours),
-        ),
-    )
-    # No condition: two concurrent requests with one key race for the same time, and the
-    # claims let only one of them book; the record only serves later replays.
+    return _answer(desk, booking)
 
 
 def _decoy(body: PublicBookingBody) -> BookingAnswer:
