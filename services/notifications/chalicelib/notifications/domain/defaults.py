@@ -20,6 +20,13 @@ _BOOKING = {
 }
 _DEAL = {**_CLIENT, "deal_title": "Назва угоди / the deal's title", "deal_id": "Ідентифікатор угоди"}
 
+
+def variables_of(name: str) -> dict[str, str]:
+    """What a template of this name may use: its documented variables, or, for a template
+    of the company's own naming, the client's name that every message is rendered with."""
+    return VARIABLES.get(name, _CLIENT)
+
+
 VARIABLES: dict[str, dict[str, str]] = {
     "booking_confirmation": _BOOKING,
     "booking_confirmed": _DEAL,

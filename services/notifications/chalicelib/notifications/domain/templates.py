@@ -168,9 +168,9 @@ def find(templates: Templates, name: str, channel: str, locale: str) -> Template
 
 
 def save_template(unit: UnitOfWork, templates: Templates, new: NewTemplate, now: datetime) -> Template:
-    from chalicelib.notifications.domain.defaults import VARIABLES
+    from chalicelib.notifications.domain.defaults import variables_of
 
-    variables = VARIABLES.get(new.name, {})
+    variables = variables_of(new.name)
     check(new, new.channel, variables)
     template = Template(
         id=template_id(new.name, new.channel, new.locale),
@@ -193,11 +193,11 @@ def get_template(templates: Templates, key: str) -> Template:
 
 
 def preview(templates: Templates, request: Preview) -> Rendered:
-    from chalicelib.notifications.domain.defaults import VARIABLES
+    from chalicelib.notifications.domain.defaults import variables_of
 
     if request.body is not None:
         source = TemplateText(subject=request.subject, body=request.body)
-        documented = VARIABLES.get(request.name or "", {})
+        documented = variables_of(request.name or "")
     elif request.name is not None:
         found = find(templates, request.name, request.channel, request.locale)
         if found is None:
