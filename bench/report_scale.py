@@ -46,7 +46,7 @@ def _seed(service: Any, table: str, count: int, owners: list[str | None]) -> Non
     from chalicelib.deals.domain.pipelines import TEMPLATES, Pipeline
     from chalicelib.deals.domain.reports import FirstResponse, Tally
     from chalicelib.deals.store import DealStore, PipelineStore
-    from chalicelib.deals.store.reports import ReportStore, counter_key
+    from chalicelib.deals.store.reports import ReportStore, keyed_counters
 
     from lanka_platform.settings import Settings
     from lanka_platform.storage import Store
@@ -106,8 +106,7 @@ def _seed(service: Any, table: str, count: int, owners: list[str | None]) -> Non
         responses.replace_first_response(unit, deal.id, None, first)
         load(queued_puts(unit))
     counters = []
-    for at, values in tally.cells.items():
-        pk, sk = counter_key(at)
+    for (pk, sk), values in keyed_counters(tally).items():
         counters.append(
             {"pk": {"S": pk}, "sk": {"S": sk}, **{name: {"N": str(value)} for name, value in values.items()}}
         )

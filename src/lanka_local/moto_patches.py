@@ -28,6 +28,9 @@ ones on every write), so a page holding less than 595,000 bytes can never be clo
 size of an item it does not return.
 
 `tests/integration/test_moto_query_patch.py` compares patched and unpatched answers.
+
+`install()` also puts in force `moto_serializer`: moto's answers written without walking
+botocore's shape model once per attribute value (see that module).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
+
+from lanka_local import moto_serializer
 
 # Bumped on every change to a partition's set of keys: a sort order is valid for the
 # generation it was computed at (a shared counter: `next()` is atomic under the GIL).
@@ -176,10 +181,12 @@ def _patch_moto() -> Callable[[], None]:
 
     Table.__init__ = __init__  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+    restore_serializer = moto_serializer.patch()
 
     def restore() -> None:
         Table.__init__ = moto_init  # type: ignore[method-assign]
         Table.query = moto_query  # type: ignore[method-assign]
+        restore_serializer()
 
     return restore
 

@@ -126,12 +126,15 @@ def test_the_furniture_chain_runs_from_a_request_to_the_installation(world):
     call_back = one(mine(world), "call_with_price")
     assert (call_back["assignee_id"], call_back["due_at"]) == (olena, due(clock.now + timedelta(hours=2)))
 
-    # 6. The client agrees: an invoice is asked for and the deal is "invoiced".
+    # 6. The client agrees: the invoice is made and sent to the client, the deal is "invoiced".
     clock.advance(minutes=30)
     complete(world, call_back["id"], result="Погодилась", move_to="price_agreed")
     world.router.deliver_all()
     assert deal(world, deal_id)["stage"] == "invoiced"
     assert [(d["deal_id"], d["template"]) for d in tap.events("DocumentRequested")] == [(deal_id, "invoice")]
+    (invoice,) = tap.events("MessageRequested")
+    assert (invoice["template"], invoice["client_id"]) == ("invoice", client_id)
+    assert invoice["attachments"][0]["filename"].endswith(".pdf")
 
     # 7. The payment arrives: "paid", the client is thanked, production gets the order.
     clock.advance(days=1)
@@ -140,7 +143,8 @@ def test_the_furniture_chain_runs_from_a_request_to_the_installation(world):
     produce = one(queue(world, "production", "vasyl"), "produce")
     assert produce["due_at"] == due(clock.now + timedelta(days=14))
     assert [(m["template"], m["client_id"]) for m in tap.events("MessageRequested")] == [
-        ("payment_received", client_id)
+        ("invoice", client_id),
+        ("payment_received", client_id),
     ]
 
     # 8. Production marks it ready: the client is told, the manager agrees a delivery time.
@@ -151,7 +155,11 @@ def test_the_furniture_chain_runs_from_a_request_to_the_installation(world):
     assert deal(world, deal_id)["stage"] == "ready"
     agree = one(mine(world), "agree_delivery")
     assert agree["due_at"] == due(clock.now + timedelta(hours=4))
-    assert [m["template"] for m in tap.events("MessageRequested")] == ["payment_received", "order_ready"]
+    assert [m["template"] for m in tap.events("MessageRequested")] == [
+        "invoice",
+        "payment_received",
+        "order_ready",
+    ]
 
     # 9. The delivery is agreed: the installers get the job.
     clock.advance(hours=1)
@@ -174,7 +182,7 @@ def test_the_furniture_chain_runs_from_a_request_to_the_installation(world):
         "contact_client", "measure", "price_job", "call_with_price", "produce", "agree_delivery", "install",
     ]  # fmt: skip
     assert {t["status"] for t in tasks} == {"done"}
-    assert len(tap.events("MessageRequested")) == 2
+    assert len(tap.events("MessageRequested")) == 3
     assert [(j["role"], j["job_id"]) for j in tap.events("FieldJobAssigned")] == [
         ("measurer", measure["id"]),
         ("designer", price["id"]),
@@ -329,7 +337,7 @@ def test_events_delivered_twice_and_out_of_order_make_each_task_and_message_once
         "produce",
     ]
     assert [d["template"] for d in tap.events("DocumentRequested")] == ["invoice"]
-    assert [m["template"] for m in tap.events("MessageRequested")] == ["payment_received"]
+    assert [m["template"] for m in tap.events("MessageRequested")] == ["invoice", "payment_received"]
     assert deal(world, opened["id"])["stage"] == "in_production"
     board = ok(call(world, "GET", "/pipelines/furniture/board", "boss", "head"))
     counts = {column["stage"]: column["count"] for column in board["columns"]}

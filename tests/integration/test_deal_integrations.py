@@ -325,9 +325,9 @@ def test_one_payment_reference_posted_twice_is_one_payment_and_one_event(world):
             "currency": "UAH",
             "reference": "PP-2025-0001",
             "paid_at": "2025-03-30T06:15:00Z",
-            # An API key's payment names no invoice: whether it completes one is not known.
+            # The deal has no invoice and no amount: the payment completes nothing.
             "document_id": None,
-            "invoice_paid_in_full": None,
+            "invoice_paid_in_full": False,
         }
     ]
 

@@ -205,3 +205,38 @@ def test_a_webhook_naming_no_invoice_of_ours_is_refused(world):
     answer = signed_post(world, secret, body, timestamp=int(clock.now.timestamp()))
     assert answer.status_code == 422
     assert ledger_items(world) == []
+
+
+def test_a_payment_posted_by_the_accounting_system_pays_the_invoice_and_starts_production(world):
+    # given
+    tap = Tap()
+    deal, invoice = agreed_deal(world, 300_000)
+    key = ok(
+        api(world, "POST", "/integrations/keys", *ADMIN, json={"name": "1С", "scopes": ["payments:write"]}),
+        201,
+    )["key"]
+    posted = {
+        "deal_id": deal["id"],
+        "amount": 300_000,
+        "reference": "1C-77",
+        "paid_at": "2026-11-27T10:00:00Z",
+    }
+    # when: it posts the payment, and posts it again (a retry)
+    answers = [
+        world.http.post("/api/deals/external/payments", json=posted, headers={"X-Api-Key": key})
+        for _ in range(2)
+    ]
+    world.router.deliver_all()
+    # then: one payment, on the invoice, which it completes
+    assert [answer.status_code for answer in answers] == [201, 201]
+    first = answers[0].get_json()
+    assert answers[1].get_json() == first
+    assert (first["source"], first["document_id"], first["invoice_paid_in_full"]) == (
+        "api",
+        invoice["id"],
+        True,
+    )
+    assert [p["invoice_paid_in_full"] for p in tap.events("PaymentReceived")] == [True]
+    assert stage(world, deal["id"]) == "in_production"
+    summary = ok(api(world, "GET", f"/deals/{deal['id']}/payments"))
+    assert (summary["paid"], summary["balance"], len(summary["items"])) == (300_000, 0, 1)

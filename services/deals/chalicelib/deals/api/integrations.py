@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.app import Rate
+from chalicelib.deals.api.payments import pay
 from chalicelib.deals.domain import integrations as integrating
 from chalicelib.deals.domain.deals import Deal
 from chalicelib.deals.domain.integrations import (
@@ -40,14 +41,15 @@ from chalicelib.deals.domain.integrations import (
     NewApiKey,
     NewPayment,
     NewWebhook,
-    Payment,
     Scope,
     Webhook,
     WebhookList,
 )
+from chalicelib.deals.domain.payments import Payment
 from chalicelib.deals.service import service
 from chalicelib.deals.store import DealStore, PipelineStore
-from chalicelib.deals.store.integrations import KeyStore, Outgoing, PaymentStore, WebhookStore
+from chalicelib.deals.store.integrations import KeyStore, Outgoing, WebhookStore
+from chalicelib.deals.store.payments import LedgerStore
 from pydantic import ConfigDict, Field
 
 from lanka_platform import observability
@@ -262,11 +264,30 @@ def mark_deal_ready(call: Call, deal_id: str) -> ExternalDeal:
     problems=(*EXTERNAL_PROBLEMS, 409),
 )
 def post_payment(call: Call, body: NewPayment) -> Payment:
-    """A payment for a deal (`X-Api-Key` with `payments:write`). One `reference` is one
-    payment: posting it again returns the first answer."""
+    """A payment for a deal (`X-Api-Key` with `payments:write`), recorded as every payment
+    is: it adds to the deal's newest unpaid invoice (or to the deal) and says whether it
+    completes it. One `reference` is one payment per key: posting it again returns the
+    first answer; the same reference for another payment is a 409."""
     key = _authorize(call, "payments:write")
-    payment = integrating.record_payment(
-        call.unit, PaymentStore(call.store), DealStore(call.store), body, key.id, call.store.clock()
+    first = LedgerStore(call.store).by_reference("api", body.reference, key.id)
+    if first is not None:
+        if not integrating.repeats(first, body):
+            raise Problem.conflict(
+                "This reference was already used for another payment.", payment_id=first.id
+            )
+        return first
+    deal = integrating.check_payment(DealStore(call.store).get(body.deal_id), body, call.store.clock())
+    payment = pay(
+        call.store,
+        deal.id,
+        None,
+        amount=body.amount,
+        currency=body.currency,
+        source="api",
+        reference=body.reference,
+        paid_at=body.paid_at,
+        by=None,
+        key_id=key.id,
     )
     _audit(call, key, "payments:write", payment.id)
     return payment

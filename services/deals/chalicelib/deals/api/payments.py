@@ -49,7 +49,7 @@ class Ignored(BaseModel):
     reason: str
 
 
-def _pay(
+def pay(
     store: Store,
     deal_id: str,
     document_id: str | None,
@@ -60,6 +60,7 @@ def _pay(
     reference: str | None,
     paid_at: datetime | None,
     by: str | None,
+    key_id: str | None = None,
 ) -> Payment:
     """Record one payment, retried from fresh reads while another payment of the same
     invoice or deal commits first."""
@@ -82,6 +83,7 @@ def _pay(
             paid_at=paid_at or now,
             received_at=now,
             recorded_by=by,
+            key_id=key_id,
             invoice_paid_in_full=False,
         )
         return paying.record(unit, LedgerStore(store), DocumentStore(store), deal, invoice, payment)
@@ -116,7 +118,7 @@ def record_payment(call: Call, deal_id: str, body: ManualPayment) -> Payment:
     invoice named (or the deal's newest unpaid one) and to the deal. A `reference` (the
     bank transaction) makes it safe to retry: the same reference again is a 409."""
     deal = dealing.visible(DealStore(call.store), deal_id, call.user)
-    return _pay(
+    return pay(
         call.store,
         deal.id,
         body.document_id,
@@ -229,7 +231,7 @@ def payment_webhook(call: Call) -> Payment:
     except ValidationError as error:
         raise Problem.from_validation_error(error) from error
     invoice = _invoice_named(call.store, posted.invoice)
-    return _pay(
+    return pay(
         call.store,
         invoice.deal_id,
         invoice.id,
@@ -264,7 +266,7 @@ def liqpay_callback(call: Call) -> Payment | Ignored:
     if callback.status not in paying.LIQPAY_PAID:
         return Ignored(reason=f"status {callback.status}")
     invoice = _invoice_named(call.store, callback.order_id)
-    return _pay(
+    return pay(
         call.store,
         invoice.deal_id,
         invoice.id,

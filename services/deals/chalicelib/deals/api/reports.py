@@ -214,14 +214,14 @@ def _pipelines(call: Call, pipeline_id: str | None) -> list[str]:
     return [pipeline.id for pipeline in PipelineStore(call.store).all()] + [NO_PIPELINE]
 
 
-def _rows(call: Call, query: ReportQuery, pipeline_ids: list[str]) -> list[Row]:
+def _rows(call: Call, query: ReportQuery, pipeline_ids: list[str], *, by_day: bool = False) -> list[Row]:
+    """The counters the report needs; `by_day`: day by day even over whole months."""
     person = _person(call, query.manager)
     store = ReportStore(call.store)
-    months = reports.months(query.from_, query.to)
     return [
         row
         for pipeline_id in pipeline_ids
-        for row in store.rows(pipeline_id, query.from_, query.to, months)
+        for row in store.rows(pipeline_id, query.from_, query.to, by_day=by_day)
         if person is None or row.cell.person == person
     ]
 
@@ -261,7 +261,8 @@ def funnel_report(call: Call, query: ReportQuery) -> Funnel | Response:
 def revenue_report(call: Call, query: RevenueQuery) -> Revenue | Response:
     """Won deals' amounts (on the day won) and payments received, by day, week, month,
     manager or source channel, with the average deal size and cycle time."""
-    rows = _rows(call, query, _pipelines(call, query.pipeline))
+    by_day = query.group_by in ("day", "week")
+    rows = _rows(call, query, _pipelines(call, query.pipeline), by_day=by_day)
     report = reports.revenue(rows, query.group_by, query.from_, query.to, call.store.settings.currency)
     if query.format == "csv":
         return _csv(f"revenue-{query.group_by}", (query.from_, query.to), reports.revenue_table(report))

@@ -942,7 +942,7 @@ def _templates() -> dict[str, Any]:
                 "invoice_on_agreement",
                 "Ціну погоджено: рахунок",
                 _entered("price_agreed"),
-                GenerateDocument(type="generate_document", template="invoice"),
+                GenerateDocument(type="generate_document", template="invoice", send=True),
                 _move("invoiced"),
             ),
             _rule(
@@ -1072,7 +1072,7 @@ def _templates() -> dict[str, Any]:
                 "invoice_on_acceptance",
                 "Пропозицію прийнято: рахунок",
                 EventTrigger(type="quote_accepted"),
-                GenerateDocument(type="generate_document", template="invoice"),
+                GenerateDocument(type="generate_document", template="invoice", send=True),
                 _move("invoiced"),
                 conditions=_in_stage("new", "quoted"),
             ),

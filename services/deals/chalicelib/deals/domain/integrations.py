@@ -20,7 +20,7 @@ import ipaddress
 import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from chalicelib.deals.domain import deals as dealing
@@ -28,9 +28,6 @@ from chalicelib.deals.domain.deals import Deal, DealCard, Deals
 from chalicelib.deals.domain.pipelines import Pipeline
 from pydantic import ConfigDict, Field, field_validator
 
-from lanka_platform.contracts import deals as events
-from lanka_platform.events import envelope
-from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
@@ -274,53 +271,19 @@ class NewPayment(_Input):
         return value.astimezone(UTC)
 
 
-class Payment(Schema):
-    id: str
-    deal_id: str
-    client_id: str
-    amount: int = Field(description="Minor units")
-    currency: str
-    reference: str
-    paid_at: datetime
-    received_at: datetime
-    key_id: str = Field(description="The API key it was posted with")
-
-    def same_as(self, posted: NewPayment) -> bool:
-        """Whether `posted` repeats this payment (rather than reusing its reference)."""
-        return (self.deal_id, self.amount, self.currency, self.paid_at) == (
-            posted.deal_id,
-            posted.amount,
-            posted.currency,
-            posted.paid_at,
-        )
+def repeats(first: Any, posted: NewPayment) -> bool:
+    """Whether `posted` repeats the payment recorded with its reference (rather than
+    reusing the reference for another payment)."""
+    return (first.deal_id, first.amount, first.currency, first.paid_at) == (
+        posted.deal_id,
+        posted.amount,
+        posted.currency,
+        posted.paid_at,
+    )
 
 
-class Payments(Protocol):
-    def by_reference(self, key_id: str, reference: str) -> Payment | None: ...
-    def add(self, unit: UnitOfWork, payment: Payment) -> None: ...
-
-
-def record_payment(
-    unit: UnitOfWork,
-    payments: Payments,
-    deals: Deals,
-    posted: NewPayment,
-    key_id: str,
-    now: datetime,
-) -> Payment:
-    """A payment posted by an external system, announced as PaymentReceived.
-
-    One reference is one payment per key: posting it again returns the first answer; the
-    same reference with another deal, amount, currency or time is a 409 (a reused reference
-    is a mistake to show, not a payment to drop or to count twice)."""
-    first = payments.by_reference(key_id, posted.reference)
-    if first is not None:
-        if not first.same_as(posted):
-            raise Problem.conflict(
-                "This reference was already used for another payment.", payment_id=first.id
-            )
-        return first
-    deal = deals.get(posted.deal_id)
+def check_payment(deal: Deal | None, posted: NewPayment, now: datetime) -> Deal:
+    """The deal a posted payment is for, or a 422 naming what is wrong with it."""
     if deal is None:
         raise Problem.invalid([{"field": "deal_id", "message": "There is no such deal.", "in": "body"}])
     if posted.currency != deal.currency:
@@ -329,33 +292,7 @@ def record_payment(
         )
     if posted.paid_at > now + timedelta(days=1):
         raise Problem.invalid([{"field": "paid_at", "message": "This is in the future.", "in": "body"}])
-    payment = Payment(
-        id=new_id(),
-        deal_id=deal.id,
-        client_id=deal.client_id,
-        amount=posted.amount,
-        currency=posted.currency,
-        reference=posted.reference,
-        paid_at=posted.paid_at,
-        received_at=now,
-        key_id=key_id,
-    )
-    payments.add(unit, payment)
-    unit.emit(
-        envelope(
-            events.PaymentReceived(
-                payment_id=payment.id,
-                deal_id=deal.id,
-                client_id=deal.client_id,
-                amount=payment.amount,
-                currency=payment.currency,
-                reference=payment.reference,
-                paid_at=payment.paid_at,
-            ),
-            occurred_at=now,
-        )
-    )
-    return payment
+    return deal
 
 
 # ------------------------------------------------------------------------------ webhooks

@@ -36,7 +36,7 @@ from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
 
-Source = Literal["manual", "webhook", "liqpay"]
+Source = Literal["manual", "webhook", "liqpay", "api"]
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
 MAX_WEBHOOK_BYTES = 16 * 1024
 SECRET_PREFIX = "paysec_"  # noqa: S105 - a prefix, not a secret
@@ -92,6 +92,7 @@ class Payment(Schema):
     paid_at: datetime
     received_at: datetime
     recorded_by: str | None = None
+    key_id: str | None = Field(default=None, description="The API key it was posted with (source `api`)")
     invoice_paid_in_full: bool
 
 

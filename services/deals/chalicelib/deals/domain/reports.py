@@ -52,14 +52,22 @@ def day_of(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def months(first: date, last: date) -> list[str]:
-    """`yyyy-mm` of every month from `first` to `last`, both included."""
-    found: list[str] = []
-    cursor = first.replace(day=1)
+def month_bounds(day: date) -> tuple[date, date]:
+    """The first and the last day of the day's month."""
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def month_spans(first: date, last: date) -> list[tuple[date, date]]:
+    """The range from `first` to `last` (both included) cut at month ends: the first and
+    last day of the range within each month it touches."""
+    spans: list[tuple[date, date]] = []
+    cursor = first
     while cursor <= last:
-        found.append(f"{cursor:%Y-%m}")
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    return found
+        _, month_last = month_bounds(cursor)
+        spans.append((cursor, min(month_last, last)))
+        cursor = month_last + timedelta(days=1)
+    return spans
 
 
 # ------------------------------------------------------------------------------ counting

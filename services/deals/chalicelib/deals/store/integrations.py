@@ -1,20 +1,18 @@
-"""API keys, their use counters and audit trail, payments they post, webhooks and deliveries.
+"""API keys, their use counters and audit trail, webhooks and deliveries.
 
 | item             | pk                            | sk                     |
 | ---------------- | ----------------------------- | ---------------------- |
 | API key          | APIKEY                        | <key id>               |
 | use counter      | KEYRATE#<key id>              | <YYYY-MM-DDTHH:MM>     |
 | key use (audit)  | KEYUSE#<key id>               | <at>#<ulid>            |
-| payment          | PAYMENT#<payment id>          | PAYMENT                |
-| payment ref      | PAYMENTREF#<key id>#<reference> | PAYMENT              |
 | webhook          | WEBHOOK                       | <webhook id>           |
 | delivery         | WEBHOOKDELIVERY#<webhook id>  | <delivery id>          |
 
 Keys and webhooks are few (a company has a handful): each kind lives in one partition, so
 listing them is one Query and finding one is one GetItem. A use counter counts a key's
 requests in one minute with a conditional ADD (the limit is the condition) and expires an
-hour later. A payment is on gsi1 under `DEALPAYMENTS#<deal id>` / `<paid_at>#<id>`; its
-reference item makes one reference one payment per key and keeps the first answer.
+hour later. The payments a key posts are the deals' payments, kept by
+`store.payments` with every other payment.
 
 A delivery still to be sent is on gsi1 under `WEBHOOKDUE` / `<minute of the next
 attempt>#<webhook id>#<delivery id>`: the sweep reads what is due with one Query, oldest
@@ -33,7 +31,6 @@ from chalicelib.deals.domain.integrations import (
     ApiKey,
     Delivery,
     KeyUse,
-    Payment,
     Webhook,
 )
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -43,7 +40,6 @@ from pynamodb.expressions.update import Action
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.ids import new_id
 from lanka_platform.pagination import decode_cursor, encode_cursor
-from lanka_platform.problems import Problem
 from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
 
 DUE = "WEBHOOKDUE"
@@ -67,18 +63,6 @@ class KeyRateItem(TableModel):
 class KeyUseItem(TableModel):
     body = UnicodeAttribute()
     expires_at = TTLAttribute()
-
-
-class PaymentItem(TableModel):
-    body = UnicodeAttribute()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi1 = Gsi1()
-
-
-class PaymentRefItem(TableModel):
-    payment_id = UnicodeAttribute()
-    body = UnicodeAttribute()
 
 
 class WebhookItem(TableModel):
@@ -106,7 +90,7 @@ class DeliveryItem(TableModel):
     expires_at = TTLAttribute()
 
 
-MODELS = (ApiKeyItem, KeyRateItem, KeyUseItem, PaymentItem, PaymentRefItem, WebhookItem, DeliveryItem)
+MODELS = (ApiKeyItem, KeyRateItem, KeyUseItem, WebhookItem, DeliveryItem)
 
 
 def _minute(moment: datetime) -> str:
@@ -188,45 +172,6 @@ class KeyStore:
 
 
 # ------------------------------------------------------------------------------ payments
-
-
-class PaymentStore:
-    def __init__(self, store: Store) -> None:
-        self._payments = store.model(PaymentItem)
-        self._refs = store.model(PaymentRefItem)
-
-    def by_reference(self, key_id: str, reference: str) -> Payment | None:
-        try:
-            item = self._refs.get(f"PAYMENTREF#{key_id}#{reference}", "PAYMENT")
-        except DoesNotExist:
-            return None
-        return Payment.model_validate_json(item.body)
-
-    def add(self, unit: UnitOfWork, payment: Payment) -> None:
-        body = payment.model_dump_json()
-        unit.put(
-            self._payments(
-                pk=f"PAYMENT#{payment.id}",
-                sk="PAYMENT",
-                body=body,
-                gsi1pk=f"DEALPAYMENTS#{payment.deal_id}",
-                gsi1sk=f"{to_iso(payment.paid_at)}#{payment.id}",
-            ),
-            condition=self._payments.pk.does_not_exist(),
-        )
-        unit.put(
-            self._refs(
-                pk=f"PAYMENTREF#{payment.key_id}#{payment.reference}",
-                sk="PAYMENT",
-                payment_id=payment.id,
-                body=body,
-            ),
-            condition=self._refs.pk.does_not_exist(),
-            on_conflict=lambda: Problem.conflict(
-                "A payment with this reference was being recorded at the same time; "
-                "send it again to get its answer."
-            ),
-        )
 
 
 # ------------------------------------------------------------------------------ webhooks

@@ -4,6 +4,7 @@
 | ---------------- | --------------------------------- | -------- |
 | payment          | INVOICEPAY#<payment id>           | PAYMENT  |
 | reference        | INVOICEPAYREF#<source>#<reference>| PAYMENT  |
+| ... of an API key| INVOICEPAYREF#api#<key id>#<ref>  | PAYMENT  |
 | deal's paid sum  | DEALPAID#<deal id>                | PAID     |
 | settings         | SETTINGS                          | PAYMENTS |
 
@@ -51,6 +52,11 @@ class PaymentSettingsItem(TableModel):
 MODELS = (LedgerItem, LedgerRefItem, DealPaidItem, PaymentSettingsItem)
 
 
+def _reference_key(source: str, reference: str, key_id: str | None) -> str:
+    """One reference is one payment per source; an API key's references are its own."""
+    return f"INVOICEPAYREF#{source}#{key_id}#{reference}" if key_id else f"INVOICEPAYREF#{source}#{reference}"
+
+
 class LedgerStore:
     def __init__(self, store: Store) -> None:
         self._payments = store.model(LedgerItem)
@@ -78,7 +84,7 @@ class LedgerStore:
         if payment.reference is not None:
             unit.put(
                 self._refs(
-                    pk=f"INVOICEPAYREF#{payment.source}#{payment.reference}",
+                    pk=_reference_key(payment.source, payment.reference, payment.key_id),
                     sk="PAYMENT",
                     payment_id=payment.id,
                 ),
@@ -97,6 +103,15 @@ class LedgerStore:
             condition=condition,
             tag=DEAL_PAID_TAG,
         )
+
+    def by_reference(self, source: str, reference: str, key_id: str | None = None) -> Payment | None:
+        """The payment recorded with this reference, if any."""
+        try:
+            ref = self._refs.get(_reference_key(source, reference, key_id), "PAYMENT")
+            item = self._payments.get(f"INVOICEPAY#{ref.payment_id}", "PAYMENT")
+        except DoesNotExist:
+            return None
+        return Payment.model_validate_json(item.body)
 
     def of_deal(self, deal_id: str, limit: int = 200) -> list[Payment]:
         return [

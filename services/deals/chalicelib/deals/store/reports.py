@@ -3,15 +3,19 @@
 | item           | pk                              | sk                     |
 | -------------- | ------------------------------- | ---------------------- |
 | day counters   | REPORT#<pipeline>#<yyyy-mm>     | <yyyy-mm-dd>#<person>  |
+| month counters | REPORT#<pipeline>#<yyyy-mm>     | M#<person>             |
 | first response | REPORTDEAL#<deal id>            | FIRST_RESPONSE         |
 | gauges         | REPORTNOW                       | PIPELINE#<id>, PERSON#<user id> |
 
 A day-counters item holds one number attribute per counter (`created`, `entered:<stage>`,
 `won_amount:src:<channel>` ... see `domain.reports`), each added to with ADD by the events'
-handlers, in the handler's unit of work. A report for a range reads, per pipeline, one
-Query per month of the range (a page holds a month of a busy company: 31 days x people
-items), so its cost depends on the range and the number of people, never on the number of
-deals. The first-response item of a deal is its earliest response seen, written with a
+handlers, in the handler's unit of work. Every addition to a day also goes to the month's
+item of the same person (the same transaction), so that a report over whole months (the
+funnel, the KPIs, revenue by month, manager or source) reads one item per person and month
+however busy the days were, and only the partial months at the ends of its range day by
+day. A report for a range reads, per pipeline, one Query per month of the range, so its
+cost depends on the range and the number of people, never on the number of deals. The
+first-response item of a deal is its earliest response seen, written with a
 condition on what was read, so two responses handled at once cannot both count as first.
 
 The gauges are the head's "now" view, also kept by ADD: `unassigned` per pipeline (from the
@@ -27,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from chalicelib.deals.domain.reports import Cell, FirstResponse, Row, Tally
+from chalicelib.deals.domain.reports import Cell, FirstResponse, Row, Tally, month_bounds, month_spans
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.operand import Path
@@ -69,8 +73,26 @@ class GaugeItem(TableModel):
 MODELS = (ReportCounterItem, FirstResponseItem, GaugeItem)
 
 
+MONTH = "M#"
+
+
 def counter_key(at: Cell) -> tuple[str, str]:
     return f"REPORT#{at.pipeline_id}#{at.day:%Y-%m}", f"{at.day.isoformat()}#{at.person}"
+
+
+def month_key(at: Cell) -> tuple[str, str]:
+    return f"REPORT#{at.pipeline_id}#{at.day:%Y-%m}", f"{MONTH}{at.person}"
+
+
+def keyed_counters(tally: Tally) -> dict[tuple[str, str], dict[str, int]]:
+    """The counter items a tally adds to, by key: its days' and those days' months'."""
+    items: dict[tuple[str, str], dict[str, int]] = {}
+    for at, counters in tally.cells.items():
+        for key in (counter_key(at), month_key(at)):
+            summed = items.setdefault(key, {})
+            for name, value in counters.items():
+                summed[name] = summed.get(name, 0) + value
+    return items
 
 
 def _additions(counters: Mapping[str, int]) -> list[Any]:
@@ -93,11 +115,10 @@ class ReportStore:
     # -------------------------------------------------------------- writes (event handlers)
 
     def add(self, unit: UnitOfWork, tally: Tally) -> None:
-        """Queue one ADD update per counter item the tally touches."""
-        for at, counters in sorted(tally.cells.items()):
+        """Queue one ADD update per counter item the tally touches (days and months)."""
+        for (pk, sk), counters in sorted(keyed_counters(tally).items()):
             actions = _additions(counters)
             if actions:
-                pk, sk = counter_key(at)
                 unit.update(self._counters(pk=pk, sk=sk), actions=actions)
 
     def first_response(self, deal_id: str) -> FirstResponse | None:
@@ -144,23 +165,31 @@ class ReportStore:
 
     # -------------------------------------------------------------- reads (reports)
 
-    def rows(self, pipeline_id: str, first: date, last: date, months: list[str]) -> Iterator[Row]:
-        """Every counter item of the pipeline from day `first` to `last`: a Query a month."""
+    def rows(self, pipeline_id: str, first: date, last: date, *, by_day: bool) -> Iterator[Row]:
+        """The counters of the pipeline from day `first` to `last`, a Query a month: the
+        month items of the months wholly inside the range (their rows fall on the month's
+        first day) unless `by_day`, and the day items of the others."""
         # The model's own connection knows the table's keys (no DescribeTable) and returns
         # the items as stored, with every counter attribute.
         connection = self._counters._get_connection()
-        low, high = first.isoformat(), f"{last.isoformat()}#~"
-        for month in months:
+        for month_first, month_last in month_spans(first, last):
+            whole = not by_day and (month_first, month_last) == month_bounds(month_first)
+            condition = (
+                self._counters.sk.startswith(MONTH)
+                if whole
+                else self._counters.sk.between(month_first.isoformat(), f"{month_last.isoformat()}#~")
+            )
             start: dict[str, Any] | None = None
             while True:
                 page = connection.query(
-                    f"REPORT#{pipeline_id}#{month}",
-                    range_key_condition=self._counters.sk.between(low, high),
+                    f"REPORT#{pipeline_id}#{month_first:%Y-%m}",
+                    range_key_condition=condition,
                     exclusive_start_key=start,
                 )
                 for raw in page.get("Items", []):
                     day, _, person = raw["sk"]["S"].partition("#")
-                    yield Row(Cell(pipeline_id, date.fromisoformat(day), person), _numbers(raw))
+                    on = month_first if whole else date.fromisoformat(day)
+                    yield Row(Cell(pipeline_id, on, person), _numbers(raw))
                 start = page.get("LastEvaluatedKey")
                 if not start:
                     break
