@@ -15,6 +15,8 @@ const SCREENS = [
   { path: "board", label: "nav.board", office: true, load: () => import("./screens/board.js") },
   { path: "tasks", label: "nav.tasks", load: () => import("./screens/tasks.js") },
   { path: "feed", label: "nav.feed", load: () => import("./screens/feed.js") },
+  // Reports and settings (issue 8, part 2).
+  { path: "reports", label: "nav.reports", office: true, load: () => import("./screens/reports.js") },
 ];
 const DETAILS = {
   clients: () => import("./screens/client.js"),
