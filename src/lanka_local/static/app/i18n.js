@@ -120,6 +120,7 @@ const uk = {
   "call.missed": "без відповіді", "call.none": "Дзвінків ще немає.",
   "task.takeof": "Взяти завдання «{title}»", "task.completeof": "Виконати завдання «{title}»",
   "task.takefirst": "Спершу візьміть завдання собі.", "deal.edit": "Змінити назву чи суму",
+  "channel.booking_widget": "віджет запису",
 };
 
 const en = {
@@ -240,6 +241,7 @@ const en = {
   "call.missed": "not answered", "call.none": "No calls yet.",
   "task.takeof": "Take the task “{title}”", "task.completeof": "Complete the task “{title}”",
   "task.takefirst": "Take the task first.", "deal.edit": "Change the title or amount",
+  "channel.booking_widget": "booking widget",
 };
 
 export const DICTIONARIES = { uk, en };
