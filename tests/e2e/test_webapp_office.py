@@ -143,6 +143,28 @@ def test_a_range_ending_before_it_starts_is_refused_and_the_dates_are_kept(stack
     assert page.get_by_role("table", name="Скільки угод увійшло в кожен етап за період").count() == 0
 
 
+def test_requests_sent_at_once_to_one_service_each_get_their_own_answer(stack):
+    # given: what the reports screen sends together, with different queries
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = stack.sign_in("head")
+    asked = [
+        ("now", ""),
+        *[("revenue", f"&group_by={group}") for group in ("day", "week", "month", "source")],
+    ] * 3
+    paths = [
+        f"/api/deals/reports/{name}?{this_month()}{extra}" if name != "now" else "/api/deals/reports/now"
+        for name, extra in asked
+    ]
+    # when
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        answers = list(pool.map(lambda path: stack.request("GET", path, token=token), paths))
+    # then
+    assert [status for status, _ in answers] == [200] * len(paths), answers
+    groups = [answer.get("group_by") for _, answer in answers]
+    assert groups == [extra.removeprefix("&group_by=") or None for _, extra in asked]
+
+
 # ------------------------------------------------------------------------------ the deal card
 
 
@@ -463,6 +485,153 @@ def test_a_furniture_order_goes_from_the_request_to_the_installation_through_the
     assert (ledger["paid"], ledger["balance"]) == (4_500_000, 0)
 
 
+# ------------------------------------------------------------------------------ settings
+
+
+def settings(page: Any, stack: RunningStack, title: str) -> Any:
+    sign_in(page, stack, "admin")
+    page.get_by_role("navigation", name="Розділи", exact=True).get_by_role(
+        "link", name="Налаштування"
+    ).click()
+    page.get_by_role("navigation", name="Розділи налаштувань").get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title).wait_for()
+    return page.get_by_role("region", name=title)
+
+
+def test_an_admin_saves_the_company_requisites(stack, page):
+    # given
+    form = settings(page, stack, "Реквізити компанії")
+    # when
+    form.get_by_label("Назва компанії").fill("ТОВ «Ланка Меблі»")
+    form.get_by_label("Код ЄДРПОУ").fill("14360570")
+    form.get_by_label("IBAN").fill("UA213223130000026007233566001")
+    form.get_by_label("Адреса").fill("м. Київ, вул. Хрещатик, 1")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    _, company = stack.request("GET", "/api/deals/settings/company", token=stack.sign_in("admin"))
+    assert (company["name"], company["edrpou"], company["address"]) == (
+        "ТОВ «Ланка Меблі»",
+        "14360570",
+        "м. Київ, вул. Хрещатик, 1",
+    )
+    shot(page, "40-settings-company")
+
+
+def test_a_wrong_edrpou_is_shown_beside_its_field_and_what_was_typed_is_kept(stack, page):
+    # given
+    token = stack.sign_in("admin")
+    _, before = stack.request("GET", "/api/deals/settings/company", token=token)
+    form = settings(page, stack, "Реквізити компанії")
+    # when
+    form.get_by_label("Назва компанії").fill("ТОВ «Помилка»")
+    form.get_by_label("Код ЄДРПОУ").fill("14360571")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    edrpou = form.get_by_label("Код ЄДРПОУ")
+    form.locator(".field-error:not([hidden])").first.wait_for()
+    assert edrpou.get_attribute("aria-invalid") == "true"
+    assert "EDRPOU" in form.locator(".field-error:not([hidden])").first.inner_text()
+    assert (form.get_by_label("Назва компанії").input_value(), edrpou.input_value()) == (
+        "ТОВ «Помилка»",
+        "14360571",
+    )
+    _, after = stack.request("GET", "/api/deals/settings/company", token=token)
+    assert after == before
+
+
+def test_an_admin_renames_a_stage_and_sets_its_time(stack, page):
+    # given
+    form = settings(page, stack, "Воронки й етапи")
+    # when
+    form.get_by_label("Назва етапу contacted").fill("Перший дзвінок")
+    form.get_by_label("Строк етапу contacted, год").fill("24")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    _, pipeline = stack.request("GET", "/api/deals/pipelines/furniture", token=stack.sign_in("admin"))
+    contacted = next(stage for stage in pipeline["stages"] if stage["key"] == "contacted")
+    assert (contacted["name"], contacted["sla_hours"]) == ("Перший дзвінок", 24)
+    shot(page, "41-settings-pipelines")
+
+
+def test_a_stage_without_a_name_is_refused_beside_it(stack, page):
+    # given
+    form = settings(page, stack, "Воронки й етапи")
+    name = form.get_by_label("Назва етапу measured")
+    # when
+    name.fill("")
+    form.get_by_label("Строк етапу measured, год").fill("36")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    form.locator(".field-error:not([hidden])").first.wait_for()
+    assert name.get_attribute("aria-invalid") == "true"
+    assert form.get_by_label("Строк етапу measured, год").input_value() == "36"
+
+
+def test_a_document_template_is_previewed_and_saved(stack, page):
+    # given
+    form = settings(page, stack, "Шаблони документів")
+    body = form.get_by_label("Текст шаблону")
+    text = body.input_value()
+    # when
+    body.fill(text + "\n<p>Дякуємо, що обрали нас!</p>")
+    form.get_by_role("button", name="Попередній перегляд").click()
+    # then
+    page.frame_locator("iframe.preview").get_by_text("Дякуємо, що обрали нас!").wait_for()
+    shot(page, "42-settings-document-template")
+    form.get_by_role("button", name="Зберегти").click()
+    page.get_by_text("Збережено.").wait_for()
+    _, saved = stack.request("GET", "/api/deals/documents/templates/invoice", token=stack.sign_in("admin"))
+    assert "Дякуємо, що обрали нас!" in saved["body"] and saved["version"] >= 1
+
+
+def test_a_document_template_that_does_not_render_is_refused_and_kept(stack, page):
+    # given
+    form = settings(page, stack, "Шаблони документів")
+    body = form.get_by_label("Текст шаблону")
+    # when
+    body.fill("<p>{{ nobody_knows_me }}</p>")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Перевірте поля, позначені нижче.").wait_for()
+    assert body.input_value() == "<p>{{ nobody_knows_me }}</p>"
+    _, saved = stack.request("GET", "/api/deals/documents/templates/invoice", token=stack.sign_in("admin"))
+    assert "nobody_knows_me" not in saved["body"]
+
+
+def test_a_message_template_is_edited_with_a_preview(stack, page):
+    # given
+    form = settings(page, stack, "Шаблони повідомлень")
+    chosen = page.get_by_label("Шаблон", exact=True).input_value()
+    body = form.get_by_label("Текст шаблону")
+    # when
+    body.fill(body.input_value() + " Гарного дня!")
+    form.get_by_role("button", name="Попередній перегляд").click()
+    # then
+    form.locator("pre.preview-text", has_text="Гарного дня!").wait_for()
+    form.get_by_role("button", name="Зберегти").click()
+    page.get_by_text("Збережено.").wait_for()
+    _, saved = stack.request("GET", f"/api/notifications/templates/{chosen}", token=stack.sign_in("admin"))
+    assert saved["edited"] is True and saved["body"].endswith("Гарного дня!")
+    shot(page, "43-settings-message-template")
+
+
+def test_a_manager_has_no_settings(stack, page):
+    # given
+    sign_in(page, stack, "manager1")
+    # when
+    page.goto(f"{stack.url}/#/settings/company")
+    # then
+    page.get_by_role("heading", name="Не знайдено", exact=False).wait_for()
+    assert (
+        page.get_by_role("navigation", name="Розділи", exact=True)
+        .get_by_role("link", name="Налаштування")
+        .count()
+        == 0
+    )
+
+
 # ------------------------------------------------------------------------------ accessibility
 
 
@@ -484,6 +653,11 @@ def test_the_office_screens_have_no_serious_accessibility_violations(stack, brow
     screens = {
         "reports": ("#/reports", "Показники менеджерів"),
         "deal-work": (f"#/deals/{deal['id']}", "Оплати"),
+        "settings-company": ("#/settings/company", "Реквізити компанії"),
+        "settings-pipelines": ("#/settings/pipelines", "Воронки й етапи"),
+        "settings-documents": ("#/settings/documents", "Шаблони документів"),
+        "settings-messages": ("#/settings/messages", "Шаблони повідомлень"),
+        "settings-staff": ("#/settings/staff", "Працівники"),
     }
     found: dict[str, list[str]] = {}
     # when
@@ -496,3 +670,23 @@ def test_the_office_screens_have_no_serious_accessibility_violations(stack, brow
     context.close()
     # then
     assert {name: items for name, items in found.items() if items} == {}
+
+
+def test_an_admin_ends_a_leavers_access_and_hands_his_work_over(stack, page):
+    # given: manager2 owns a deal (this test runs last: it ends manager2's access)
+    token = stack.sign_in("manager2")
+    deal = new_deal(stack, token, "Передача")
+    table = settings(page, stack, "Працівники")
+    row = table.get_by_role("row", name=re.compile("Менеджер Андрій"))
+    # when
+    row.get_by_role("button", name="Закрити доступ: Менеджер Андрій").click()
+    row.get_by_label("Кому передати клієнтів, угоди й завдання").select_option(label="Менеджер Олена")
+    row.get_by_role("button", name="Закрити доступ і передати").click()
+    # then
+    page.get_by_text("Доступ для «Менеджер Андрій» закрито").wait_for()
+    table.get_by_role("row", name=re.compile("Менеджер Андрій")).get_by_text("доступ закрито").wait_for()
+    shot(page, "44-settings-staff")
+    manager1 = stack.sign_in("manager1")
+    owner = lambda: stack.request("GET", f"/api/deals/deals/{deal['id']}", token=manager1)[1].get("owner_id")  # noqa: E731
+    assert wait_for(lambda: owner() not in (None, deal["owner_id"]), 60)
+    assert stack.request("GET", "/api/deals/tasks/mine", token=token)[0] == 401

@@ -17,6 +17,7 @@ const SCREENS = [
   { path: "feed", label: "nav.feed", load: () => import("./screens/feed.js") },
   // Reports and settings (issue 8, part 2).
   { path: "reports", label: "nav.reports", office: true, load: () => import("./screens/reports.js") },
+  { path: "settings", label: "nav.settings", roles: ["admin"], load: () => import("./screens/settings.js") },
 ];
 const DETAILS = {
   clients: () => import("./screens/client.js"),
@@ -27,7 +28,7 @@ const app = document.getElementById("app");
 let feedTimer;
 
 function allowed(screen) {
-  return !screen.office || session.office;
+  return (!screen.office || session.office) && (!screen.roles || session.has(...screen.roles));
 }
 
 function home() {
