@@ -165,6 +165,22 @@ def test_requests_sent_at_once_to_one_service_each_get_their_own_answer(stack):
     assert groups == [extra.removeprefix("&group_by=") or None for _, extra in asked]
 
 
+def test_the_reports_filters_work_from_the_keyboard(stack, page):
+    # given
+    sign_in(page, stack, "head")
+    page.goto(f"{stack.url}/#/reports")
+    revenue = page.get_by_role("table", name="Виграні угоди й отримані оплати")
+    revenue.get_by_role("columnheader", name="місяць").wait_for()
+    # when: the grouping chosen with the arrow keys, the form sent with Enter
+    page.get_by_label("Виручка за").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Показати"
+    page.keyboard.press("Enter")
+    # then
+    revenue.get_by_role("columnheader", name="тиждень").wait_for()
+
+
 # ------------------------------------------------------------------------------ the deal card
 
 
@@ -567,6 +583,21 @@ def test_a_stage_without_a_name_is_refused_beside_it(stack, page):
     form.locator(".field-error:not([hidden])").first.wait_for()
     assert name.get_attribute("aria-invalid") == "true"
     assert form.get_by_label("Строк етапу measured, год").input_value() == "36"
+
+
+def test_the_requisites_are_saved_from_the_keyboard(stack, page):
+    # given
+    form = settings(page, stack, "Реквізити компанії")
+    director = form.get_by_label("Директор")
+    # when: typed, then Enter in the field sends the form
+    director.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Іваненко І. І.")
+    page.keyboard.press("Enter")
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    _, company = stack.request("GET", "/api/deals/settings/company", token=stack.sign_in("admin"))
+    assert company["director"] == "Іваненко І. І."
 
 
 def test_a_document_template_is_previewed_and_saved(stack, page):
