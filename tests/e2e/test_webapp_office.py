@@ -249,6 +249,22 @@ def test_a_document_made_on_the_deal_card_opens_as_a_pdf(stack, page):
     assert pdf_opens(documents)
 
 
+def test_a_document_is_sent_to_the_client_from_the_deal_card(stack, page):
+    # given a deal with an invoice, its client reachable by SMS
+    token = stack.sign_in("manager1")
+    deal = new_deal(stack, token, "Надіслати")
+    status, invoice = stack.request("POST", f"/api/deals/deals/{deal['id']}/documents", {}, token)
+    assert status == 201, invoice
+    sign_in(page, stack, "manager1")
+    page.goto(f"{stack.url}/#/deals/{deal['id']}")
+    documents = page.get_by_role("region", name="Документи")
+    # when
+    documents.get_by_label(f"Канал для документа {invoice['number']}").select_option("sms")
+    documents.get_by_role("button", name=f"Надіслати клієнту документ {invoice['number']}").click()
+    # then
+    page.get_by_text(f"Документ {invoice['number']} надсилається клієнту (SMS).").wait_for()
+
+
 def test_a_call_logged_on_the_deal_card_is_listed_there(stack, page):
     # given
     token = stack.sign_in("manager1")
