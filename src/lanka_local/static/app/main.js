@@ -15,6 +15,9 @@ const SCREENS = [
   { path: "board", label: "nav.board", office: true, load: () => import("./screens/board.js") },
   { path: "tasks", label: "nav.tasks", load: () => import("./screens/tasks.js") },
   { path: "feed", label: "nav.feed", load: () => import("./screens/feed.js") },
+  // Reports and settings (issue 8, part 2).
+  { path: "reports", label: "nav.reports", office: true, load: () => import("./screens/reports.js") },
+  { path: "settings", label: "nav.settings", roles: ["admin"], load: () => import("./screens/settings.js") },
 ];
 const DETAILS = {
   clients: () => import("./screens/client.js"),
@@ -25,7 +28,7 @@ const app = document.getElementById("app");
 let feedTimer;
 
 function allowed(screen) {
-  return !screen.office || session.office;
+  return (!screen.office || session.office) && (!screen.roles || session.has(...screen.roles));
 }
 
 function home() {

@@ -1,10 +1,12 @@
-"""Routes about members of staff: a manager who leaves is deactivated and handed over."""
+"""Routes about members of staff: who they are (for the staff app's settings and reports),
+and a manager who leaves is deactivated and handed over."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
 from chalicelib.clients.domain.clients import audit_entry
 from chalicelib.clients.domain.visibility import SUPERVISOR_ROLES
 from chalicelib.clients.service import service
@@ -27,11 +29,70 @@ class Deactivation(Schema):
     )
 
 
+class StaffQuery(Schema):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    limit: int = Field(default=25, ge=1, le=60)
+    cursor: str | None = Field(default=None, max_length=2048, description="`next_cursor` of the page before")
+
+
+class StaffUser(Schema):
+    user_id: str
+    username: str
+    name: str | None = None
+    email: str | None = None
+    roles: list[str]
+    active: bool = Field(description="False once deactivated (or disabled in the user pool)")
+
+
+class StaffPage(Schema):
+    items: list[StaffUser]
+    next_cursor: str | None = None
+
+
 class Deactivated(Schema):
     user_id: str
     username: str
     hand_over_to: str | None
     deactivated_at: datetime
+
+
+@service.route("/staff", query=StaffQuery, response=StaffPage, roles=SUPERVISOR_ROLES)
+def list_staff(call: Call, query: StaffQuery) -> StaffPage:
+    """A page of the members of staff from the user pool, with their roles and whether they
+    still have access (the head and an admin: to hand work over and to read the reports)."""
+    settings = service.settings
+    cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
+    asked: dict[str, Any] = {"UserPoolId": settings.user_pool_id, "Limit": query.limit}
+    if query.cursor:
+        asked["PaginationToken"] = query.cursor
+    try:
+        found = cognito.list_users(**asked)
+    except ClientError as error:
+        # Cognito says InvalidParameterException of a token not its own (its emulator: InvalidToken).
+        if error.response.get("Error", {}).get("Code") not in ("InvalidParameterException", "InvalidToken"):
+            raise
+        raise Problem.invalid(
+            [{"field": "cursor", "message": "This cursor is not one of ours.", "in": "query"}]
+        ) from error
+    items = []
+    for user in found.get("Users", []):
+        attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+        groups = cognito.admin_list_groups_for_user(
+            UserPoolId=settings.user_pool_id, Username=user["Username"]
+        )
+        items.append(
+            StaffUser(
+                user_id=attributes["sub"],
+                username=user["Username"],
+                name=attributes.get("name"),
+                email=attributes.get("email"),
+                roles=sorted(group["GroupName"] for group in groups.get("Groups", [])),
+                active=bool(user.get("Enabled", True))
+                and not access.is_revoked(call.store, attributes["sub"]),
+            )
+        )
+    return StaffPage(items=items, next_cursor=found.get("PaginationToken"))
 
 
 @service.route(

@@ -1,5 +1,6 @@
 // The deal card: what it is, whose, its stage with the move menu, the stage history with
-// the time spent in each, and its tasks (add one, complete one).
+// the time spent in each, its next task and tasks (add one), its documents, payments and
+// calls (see dealwork.js).
 
 import { api, newKey } from "../api.js";
 import { el, clear, field } from "../dom.js";
@@ -7,6 +8,7 @@ import { t } from "../i18n.js";
 import { session } from "../session.js";
 import { heading, loading, when, money, duration, fail, notify, showErrors, formError } from "../ui.js";
 import { stageName, askLostReason } from "./board.js";
+import { nextTaskLine, documentsSection, paymentsSection, callsSection, loadWork, taskActions, editForm } from "./dealwork.js";
 
 function taskForm(deal, onAdded) {
   const title = el("input", { name: "title", required: true, maxlength: 200 });
@@ -34,11 +36,13 @@ export async function render(view, dealId) {
   let deal;
   let pipeline;
   let tasks;
+  let work;
   try {
     deal = await api(`/api/deals/deals/${encodeURIComponent(dealId)}`);
-    [pipeline, tasks] = await Promise.all([
+    [pipeline, tasks, work] = await Promise.all([
       api(`/api/deals/pipelines/${deal.pipeline_id}`),
       api(`/api/deals/deals/${deal.id}/tasks`),
+      loadWork(deal),
     ]);
   } catch (error) {
     fail(error);
@@ -109,6 +113,7 @@ export async function render(view, dealId) {
             ` · ${t(`status.${task.status}`)}`,
             task.due_at ? ` · ${t("task.due")}: ${when(task.due_at)}` : "",
             task.result ? el("p", {}, `${t("task.result")}: ${task.result}`) : null,
+            taskActions(task, () => render(view, dealId)),
           ),
         )
       : el("li", { class: "empty" }, t("tasks.none")),
@@ -127,7 +132,12 @@ export async function render(view, dealId) {
       el("dt", {}, t("deal.created")), el("dd", {}, when(deal.created_at)),
     ),
     moveForm,
+    editForm(deal, () => render(view, dealId)),
+    nextTaskLine(tasks.items),
     el("section", { "aria-labelledby": "deal-tasks" }, el("h2", { id: "deal-tasks" }, t("deal.tasks")), taskList, taskForm(deal, () => render(view, dealId))),
+    documentsSection(deal, work.documents, () => render(view, dealId)),
+    paymentsSection(deal, work.ledger, work.documents, () => render(view, dealId)),
+    callsSection(deal, work.calls, () => render(view, dealId)),
     el("section", { "aria-labelledby": "deal-history" }, el("h2", { id: "deal-history" }, t("deal.history")), history),
   );
 }
