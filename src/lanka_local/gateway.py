@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -51,10 +50,6 @@ class Gateway:
         self._matchers = {
             name: RouteMatcher(list(loaded.app.routes)) for name, loaded in self.services.items()
         }
-        # A Lambda instance answers one request at a time, and a Chalice app keeps the request
-        # it answers in `current_request`: two requests at once (the browser sends several)
-        # would read each other's. So each service's app answers one request at a time.
-        self._busy = {name: threading.Lock() for name in self.services}
 
     def __call__(self, environ: dict[str, Any], start_response: WsgiStartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -97,8 +92,9 @@ class Gateway:
             claims = self._claims(request)
         event = _proxy_event(request, service_name, path, match.route, match.captured, body, claims)
         context = LambdaContext(function_name=f"lanka-{service_name}-api")
-        with self._busy[service_name]:
-            result = loaded.app(event, context)
+        # Concurrent requests stay concurrent, as on many Lambda instances: each thread has
+        # its own request in hand (`lanka_platform.service._App`).
+        result = loaded.app(event, context)
         return _from_proxy_result(result)
 
     def _claims(self, request: Request) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,6 +39,36 @@ _POOL_ARN = os.environ.get(
 _CORRELATION = re.compile(r"^[A-Za-z0-9\-_.:]{1,64}$")
 
 
+class _App(Chalice):
+    """A Chalice app whose request (and Lambda context) in hand is the calling thread's.
+
+    Chalice keeps the request it answers in `app.current_request`, one per app: right in
+    Lambda, where an instance answers one request at a time, but where one process answers
+    several at once (the local gateway, serving a browser's parallel requests the way many
+    Lambda instances would) each request would read the others'. With one per thread,
+    concurrent requests stay concurrent, as they are on AWS, and each sees its own."""
+
+    def __init__(self, app_name: str) -> None:
+        self._in_hand = threading.local()
+        super().__init__(app_name=app_name)
+
+    @property
+    def current_request(self) -> Request | None:
+        return getattr(self._in_hand, "request", None)
+
+    @current_request.setter
+    def current_request(self, request: Request | None) -> None:
+        self._in_hand.request = request
+
+    @property
+    def lambda_context(self) -> Any:
+        return getattr(self._in_hand, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, context: Any) -> None:
+        self._in_hand.context = context
+
+
 class LankaService:
     def __init__(
         self, name: str, models: Iterable[type[TableModel]] = (), cors: CorsPolicy | None = None
@@ -45,7 +76,7 @@ class LankaService:
         """`cors`: which origins the service's public routes answer (the widgets' hosts)."""
         self.name = name
         self.definition = resources.service(name)
-        self.app = Chalice(app_name=f"{resources.PREFIX}-{name}")
+        self.app: Chalice = _App(app_name=f"{resources.PREFIX}-{name}")
         self.authorizer = CognitoUserPoolAuthorizer(
             "staff", provider_arns=[_POOL_ARN], header="Authorization"
         )
