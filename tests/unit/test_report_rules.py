@@ -17,7 +17,8 @@ from chalicelib.deals.domain.reports import (
     day_of,
     earlier,
     funnel,
-    months,
+    month_bounds,
+    month_spans,
 )
 from pydantic import ValidationError
 
@@ -33,11 +34,23 @@ def test_a_late_evening_in_utc_is_the_next_day_in_kyiv():
     assert found == date(2027, 7, 1)
 
 
-def test_a_range_reads_every_month_it_touches():
+def test_a_range_is_cut_at_the_ends_of_every_month_it_touches():
     # when
-    found = months(date(2026, 11, 30), date(2027, 2, 1))
+    found = month_spans(date(2026, 11, 30), date(2027, 2, 1))
     # then
-    assert found == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert found == [
+        (date(2026, 11, 30), date(2026, 11, 30)),
+        (date(2026, 12, 1), date(2026, 12, 31)),
+        (date(2027, 1, 1), date(2027, 1, 31)),
+        (date(2027, 2, 1), date(2027, 2, 1)),
+    ]
+
+
+def test_a_month_is_whole_from_its_first_to_its_last_day_in_a_leap_year_too():
+    # when
+    found = [month_bounds(date(2028, 2, 17)), month_bounds(date(2027, 12, 5))]
+    # then
+    assert found == [(date(2028, 2, 1), date(2028, 2, 29)), (date(2027, 12, 1), date(2027, 12, 31))]
 
 
 def test_the_first_response_is_the_earliest_whatever_order_they_arrive_in():
