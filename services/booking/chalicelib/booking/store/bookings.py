@@ -6,6 +6,10 @@
 | entry     | CAL#<owner id>#<YYYY-MM>        | <claim start>#<booking id>  |
 | claim     | HOLD#<owner id>#<YYYY-MM-DD>    | <HH:MM> (UTC, 15-min bucket)|
 | sheet     | SHEET#<owner id>                | <YYYY-MM> (local month)     |
+| handover  | HANDOVER                        | <start>#<booking id>        |
+
+A handover item lists a leaver's booking that could not go to his successor (the office
+re-assigns it; moving or cancelling the booking takes it off the list).
 
 A booking of a known client is also on gsi1 under `CLIENT#<client id>` / `<start>#<id>`
 (what a merge re-points and an erase scrubs).
@@ -47,7 +51,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.booking.domain.bookings import Booking, CalendarEntry
+from chalicelib.booking.domain.bookings import Booking, CalendarEntry, Handover
 from chalicelib.booking.domain.calendar import Busy, buckets
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
@@ -60,9 +64,9 @@ TAKEN = (
     "Цей час щойно зайняли — оберіть, будь ласка, інший. "
     "This time has just been taken; please choose another one."
 )
-# Besides claims, entries and day sheets: the booking, an idempotency record (or a
-# processed-event marker) and up to four outbox entries.
-_OTHER_ITEMS = 6
+# Besides claims, entries and sheets: the booking, its handover item, an idempotency record
+# (or a processed-event marker) and up to four outbox entries.
+_OTHER_ITEMS = 7
 
 
 CHANGED = (
@@ -93,12 +97,16 @@ class ClaimItem(TableModel):
     group = UnicodeAttribute(null=True)
 
 
+class HandoverItem(TableModel):
+    data = UnicodeAttribute()
+
+
 class SheetItem(TableModel):
     d = UnicodeAttribute()
     v = NumberAttribute()
 
 
-MODELS = (BookingItem, EntryItem, ClaimItem, SheetItem)
+MODELS = (BookingItem, EntryItem, ClaimItem, SheetItem, HandoverItem)
 
 
 def _moment(text: str) -> datetime:
@@ -176,6 +184,7 @@ class BookingBook:
         self._entries = store.model(EntryItem)
         self._claims = store.model(ClaimItem)
         self._sheets = store.model(SheetItem)
+        self._handovers = store.model(HandoverItem)
         self._store = store
         self._zone = ZoneInfo(time_zone)
         # The day sheets read in this request or event: (pk, sk) -> (version, lines).
@@ -281,6 +290,47 @@ class BookingBook:
                 return list(lines.values())
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def future_of(self, owner_id: str, now: datetime) -> list[str]:
+        """The ids of the bookings (not blocks) of `owner_id` that start from `now` on, from
+        his sheets of this month and after (one Query)."""
+        local_now = now.astimezone(self._zone)
+        client = self._store.connection.client
+        request: dict[str, Any] = {
+            "TableName": self._store.settings.table_name,
+            "KeyConditionExpression": "pk = :pk AND sk >= :month",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"SHEET#{owner_id}"},
+                ":month": {"S": f"{local_now.year:04d}-{local_now.month:02d}"},
+            },
+        }
+        found: dict[str, None] = {}
+        while True:
+            page = client.query(**request)
+            for item in page.get("Items", ()):
+                for line in _sheet_of(item)[1]:
+                    booking_id, kind, start = line.split("|", 3)[:3]
+                    if kind == "b" and int(start) >= _minutes(now):
+                        found[booking_id] = None
+            if "LastEvaluatedKey" not in page:
+                return list(found)
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def flag(self, unit: UnitOfWork, handover: Handover) -> None:
+        """List a leaver's booking for the office to re-assign."""
+        unit.put(
+            self._handovers(
+                pk="HANDOVER",
+                sk=f"{to_iso(handover.starts_at)}#{handover.booking_id}",
+                data=handover.model_dump_json(),
+            )
+        )
+
+    def handovers(self, limit: int = 200) -> list[Handover]:
+        """The bookings waiting to be re-assigned, soonest first (one Query)."""
+        return [
+            Handover.model_validate_json(item.data) for item in self._handovers.query("HANDOVER", limit=limit)
+        ]
+
     def of_client(self, client_id: str, limit: int = 40) -> list[Booking]:
         """A client's bookings, newest first (one Query of the index)."""
         items = self._bookings.gsi1.query(f"CLIENT#{client_id}", scan_index_forward=False, limit=limit)
@@ -308,6 +358,7 @@ class BookingBook:
         """`after` in place of `before`: releases the old time, claims the new (a bucket in
         both stays held), unless the booking changed meanwhile."""
         self._replace(unit, before, after)
+        self._unflag(unit, before)
         kept = set(self._entry_keys(after))
         for pk, sk in self._entry_keys(before):
             if (pk, sk) not in kept:
@@ -338,6 +389,7 @@ class BookingBook:
 
     def cancel(self, unit: UnitOfWork, before: Booking, after: Booking) -> None:
         self._replace(unit, before, after)
+        self._unflag(unit, before)
         self._delete_entries(unit, before)
         for owner in before.owners:
             for moment in buckets(before.claim_start, before.claim_end):
@@ -372,6 +424,11 @@ class BookingBook:
                 "The booking was changed meanwhile; read it again and retry."
             ),
         )
+
+    def _unflag(self, unit: UnitOfWork, booking: Booking) -> None:
+        """Off the handover list, if it was on it (a delete of no item writes nothing)."""
+        if booking.kind == "booking":
+            unit.delete(self._handovers(pk="HANDOVER", sk=f"{to_iso(booking.starts_at)}#{booking.id}"))
 
     def _entry_keys(self, booking: Booking) -> list[tuple[str, str]]:
         sk = f"{to_iso(booking.claim_start)}#{booking.id}"
