@@ -22,6 +22,8 @@ Starts step by `slot_step` from the beginning of each working window.
 from __future__ import annotations
 
 import bisect
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -278,6 +280,14 @@ def visit_of(offerings: Sequence[Offering]) -> Visit:
     )
 
 
+_BY_CLAIM = operator.attrgetter("claim_start", "start")
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
 @dataclass
 class Calendar:
     """One specialist's or resource's hours and what is already held, sorted by claim."""
@@ -297,7 +307,7 @@ class Calendar:
     _held_ends: list[datetime] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.busy = sorted(self.busy, key=lambda b: (b.claim_start, b.start))
+        self.busy = sorted(self.busy, key=_BY_CLAIM)
         self._starts = [b.claim_start for b in self.busy]
         # The held time as disjoint sorted spans (what a one-seat visit must not touch).
         for held in self.busy:
@@ -385,7 +395,7 @@ class Calendar:
             loads: dict[date, int] = {}
             for held in self.busy:
                 if held.kind == "booking":
-                    local_date = held.start.astimezone(zone).date()
+                    local_date = _local_date(held.start, zone)
                     loads[local_date] = loads.get(local_date, 0) + 1
             self._loads = loads
         return self._loads.get(day, 0)
@@ -475,11 +485,10 @@ def available_slots(visit: Visit, days: Sequence[date], situation: Situation) ->
     """The free starts of each local day, with who is free at each (fairest first)."""
     zone = ZoneInfo(situation.time_zone)
     answer = []
+    able = [(m, c) for m, c in situation.staff if m.can_do(visit.skills)]
     for day in days:
         by_start: dict[datetime, list[tuple[int, str]]] = {}
-        for member, calendar in situation.staff:
-            if not member.can_do(visit.skills):
-                continue
+        for member, calendar in able:
             load = calendar.bookings_on(zone, day)
             earliest, latest = situation.now + visit.min_notice, situation.now + visit.horizon
             for start, end in calendar.free_starts(visit, day, earliest, latest):

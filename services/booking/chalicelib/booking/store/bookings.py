@@ -154,14 +154,6 @@ def _old_line(line: str) -> str:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _from_minutes(minute: int, memo: dict[int, datetime]) -> datetime:
-    """A line's minute as a time (a month's lines share some thousand distinct quarters)."""
-    moment = memo.get(minute)
-    if moment is None:
-        moment = memo[minute] = _EPOCH + timedelta(minutes=minute)
-    return moment
-
-
 def _sheet_of(item: dict[str, Any]) -> tuple[int, list[str]]:
     """The version and the lines of a raw sheet item."""
     version, _, rest = item["d"]["S"].partition("\n")
@@ -224,6 +216,13 @@ class BookingBook:
         self._load(keys)
         low, high = _minutes(start), _minutes(end)
         memo: dict[int, datetime] = {}
+
+        def moment(minute: int) -> datetime:
+            found = memo.get(minute)
+            if found is None:
+                found = memo[minute] = _EPOCH + timedelta(minutes=minute)
+            return found
+
         answer: dict[str, list[Busy]] = {}
         for owner in owner_ids:
             found: dict[str, Busy] = {}
@@ -234,18 +233,21 @@ class BookingBook:
                         continue
                     begin = int(start_)
                     finish = begin + int(length)
-                    if finish + int(after) <= low or begin - int(before) >= high:
+                    claim_start = begin - int(before) if before != "0" else begin
+                    claim_end = finish + int(after) if after != "0" else finish
+                    if claim_end <= low or claim_start >= high:
                         continue
+                    shown_start, shown_end = moment(begin), moment(finish)
                     found[booking_id] = Busy(
-                        start=_from_minutes(begin, memo),
-                        end=_from_minutes(finish, memo),
-                        claim_start=_from_minutes(begin - int(before), memo),
-                        claim_end=_from_minutes(finish + int(after), memo),
-                        kind="block" if kind == "k" else "booking",
-                        on_site=site == "1",
-                        zone=zone or None,
-                        group=group or None,
-                        booking_id=booking_id,
+                        shown_start,
+                        shown_end,
+                        moment(claim_start) if claim_start != begin else shown_start,
+                        moment(claim_end) if claim_end != finish else shown_end,
+                        "block" if kind == "k" else "booking",
+                        site == "1",
+                        zone or None,
+                        group or None,
+                        booking_id,
                     )
             answer[owner] = list(found.values())
         return answer
