@@ -59,33 +59,6 @@ def _setup(http: Any, headers: dict[str, str]) -> list[str]:
     ]
 
 
-class _Sheets:
-    """Takes the place of PynamoDB's TransactWrite for the day-sheet updates: gathers the
-    lines each sheet's sets get."""
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, set[str]]] = {}
-
-    def update(self, model: Any, actions: list[Any], condition: Any = None) -> None:
-        from pynamodb.expressions.update import AddAction
-
-        sets = self.items.setdefault((model.pk, model.sk), {})
-        for action in actions:
-            assert isinstance(action, AddAction)  # a new booking only adds its line
-            path, value = action.values
-            sets.setdefault(path.path[0], set()).update(value.value["SS"])
-
-    def wire(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "pk": {"S": pk},
-                "sk": {"S": sk},
-                **{name: {"SS": sorted(lines)} for name, lines in sets.items()},
-            }
-            for (pk, sk), sets in self.items.items()
-        ]
-
-
 def _seed(service: Any, staff: list[str]) -> None:
     from chalicelib.booking.domain.bookings import Booking
     from chalicelib.booking.store import BookingBook
@@ -96,7 +69,6 @@ def _seed(service: Any, staff: list[str]) -> None:
     book = BookingBook(store, "Europe/Kyiv")
     load = Loader(store.settings.table_name)
     chance = random.Random(BOOKINGS)
-    sheets = _Sheets()
     quarters = []
     for day in range(DAYS):
         date = datetime(2027, 3, 1) + timedelta(days=day)
@@ -126,10 +98,19 @@ def _seed(service: Any, staff: list[str]) -> None:
         for operation in unit._operations:
             if operation.kind == "put":
                 operation.apply(transaction)
-            elif operation.tag == "sheet":
-                operation.apply(sheets)  # type: ignore[arg-type]
         load(transaction.puts)
-    load(sheets.wire())
+    # The day sheets as the book rewrote them, booking after booking (it keeps what it wrote).
+    load(
+        [
+            {
+                "pk": {"S": pk},
+                "sk": {"S": sk},
+                "d": {"S": "\n".join([str(version + 1), *lines])},
+                "v": {"N": str(version + 1)},
+            }
+            for (pk, sk), (version, lines) in book._read.items()
+        ]
+    )
 
 
 def measure() -> dict[str, float]:

@@ -8,5 +8,6 @@ from chalicelib.booking.service import service
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
+retention = pricing.retention_schedule
 
 ROUTE_MODULES = (catalog, directory, public, calendar, events, pricing)

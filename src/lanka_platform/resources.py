@@ -244,6 +244,8 @@ SERVICES: tuple[Service, ...] = (
             "DealCreated",
             *_EVERYONE_CONSUMES,
         ),
+        # `retention` drops the contact details of quotes never linked to a client.
+        schedules=("outbox_sweep", "retention"),
     ),
     Service(
         name="notifications",

@@ -1,5 +1,10 @@
 """Staff calendars: bookings made, moved and cancelled by staff, blocked time, and the
-calendar of a specialist or a resource over a day to a month."""
+calendar of a specialist or a resource over a day to a month.
+
+Every time these routes answer with is in the company's zone (Europe/Kyiv) with its offset,
+e.g. `2027-03-29T10:00:00+03:00`: what the office reads is the wall-clock time, and the
+offset (+02:00 in winter, +03:00 in summer) keeps it an exact instant. Stored times are UTC.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.booking.desk import desk_of
 from chalicelib.booking.domain import visits
-from chalicelib.booking.domain.bookings import Booking, CalendarEntry
+from chalicelib.booking.domain.bookings import Booking, CalendarEntry, Handover
 from chalicelib.booking.domain.calendar import visit_of
 from chalicelib.booking.domain.catalog import KEY_PATTERN, offerings_by_keys
 from chalicelib.booking.service import service
@@ -99,7 +104,7 @@ def book_for_client(call: Call, body: StaffBookingBody) -> Booking:
     )  # fmt: skip
     desk.book.add(call.unit, booking)
     visits.announce_created(call.unit, desk, desk.directory.policy(), booking)
-    return booking
+    return _shown(desk, booking)
 
 
 @service.route("/bookings/{booking_id}", response=Booking)
@@ -109,7 +114,7 @@ def get_booking(call: Call, booking_id: str) -> Booking:
     booking = desk.book.get(booking_id)
     if booking is None or not _may_see(desk, call.user, booking.staff_id):
         raise Problem.not_found("The booking")
-    return booking
+    return _shown(desk, booking)
 
 
 @service.route(
@@ -119,9 +124,10 @@ def move_booking(call: Call, booking_id: str, body: MoveBody) -> Booking:
     """Move a booking to another time or specialist (the client gets an updated invite)."""
     desk = desk_of(call.store)
     booking = _current(desk, booking_id, body.version)
-    return visits.move(
+    moved = visits.move(
         call.unit, desk, desk.directory.policy(), booking, body.start, body.staff_id, by_client=False
     )
+    return _shown(desk, moved)
 
 
 @service.route(
@@ -131,7 +137,7 @@ def cancel_booking(call: Call, booking_id: str, body: CancelBody) -> Booking:
     """Cancel a booking or a block (no policy window for staff)."""
     desk = desk_of(call.store)
     booking = _current(desk, booking_id, body.version)
-    return visits.cancel(call.unit, desk, desk.directory.policy(), booking, by_client=False)
+    return _shown(desk, visits.cancel(call.unit, desk, desk.directory.policy(), booking, by_client=False))
 
 
 @service.route("/blocks", "POST", body=BlockBody, response=Booking, status=201, roles=OFFICE, idempotent=True,
@@ -159,7 +165,7 @@ def block_time(call: Call, body: BlockBody) -> Booking:
         created_by=call.user.user_id,
     )
     desk.book.add(call.unit, block)
-    return block
+    return _shown(desk, block)
 
 
 @service.route("/calendar", query=CalendarQuery, response=CalendarView)
@@ -171,8 +177,52 @@ def calendar(call: Call, query: CalendarQuery) -> CalendarView:
         raise Problem.forbidden("You can see only your own calendar.")
     start = datetime.combine(query.from_, datetime.min.time(), tzinfo=desk.zone)
     end = datetime.combine(query.from_ + timedelta(days=query.days), datetime.min.time(), tzinfo=desk.zone)
+    entries = desk.book.entries(query.owner_id, start, end)
     return CalendarView(
-        owner_id=query.owner_id, time_zone=desk.time_zone, items=desk.book.entries(query.owner_id, start, end)
+        owner_id=query.owner_id,
+        time_zone=desk.time_zone,
+        items=[
+            entry.model_copy(
+                update={
+                    name: getattr(entry, name).astimezone(desk.zone)
+                    for name in ("starts_at", "ends_at", "claim_start", "claim_end")
+                }
+            )
+            for entry in entries
+        ],
+    )
+
+
+def _shown(desk: visits.Desk, booking: Booking) -> Booking:
+    """The booking as the office reads it: its times in the company's zone (a copy: what
+    is stored stays UTC)."""
+    return booking.model_copy(
+        update={
+            name: getattr(booking, name).astimezone(desk.zone)
+            for name in ("starts_at", "ends_at", "created_at")
+        }
+    )
+
+
+class Handovers(Schema):
+    items: list[Handover]
+
+
+@service.route("/handovers", response=Handovers, roles=OFFICE)
+def handovers(call: Call) -> Handovers:
+    """Leavers' bookings their successor could not take, soonest first: move each to someone
+    (POST /bookings/{id}/move) or cancel it, and it leaves the list."""
+    desk = desk_of(call.store)
+    return Handovers(
+        items=[
+            item.model_copy(
+                update={
+                    "starts_at": item.starts_at.astimezone(desk.zone),
+                    "ends_at": item.ends_at.astimezone(desk.zone),
+                }
+            )
+            for item in desk.book.handovers()
+        ]
     )
 
 

@@ -1,22 +1,31 @@
 """What booking does with other services' events: learns the client of a widget booking,
 follows client merges and erasures, and takes a leaver out of the calendars.
 
-A member of staff who leaves (`StaffDeactivated`) stops being bookable at once; his future
-bookings stay in his calendar (GET /calendar?owner_id=<his staff id>), listed there for the
-office to move to someone else with /bookings/{id}/move. They are not handed over
-automatically: the successor may be busy then or lack the skills, and a visit silently
-given to the wrong person is worse than one the office sees and re-assigns.
+A member of staff who leaves (`StaffDeactivated`) stops being bookable at once, and each of
+his future bookings goes to the successor the event names (`hand_over_to`, a staff user)
+when the successor does the services and is free then by the same rules as any booking
+(working hours, held time, travel): moved like a staff move, claims and all, in one
+transaction per booking, the client told by `BookingRescheduled`. A booking the successor
+cannot take (or every one, when no successor is named) stays in the leaver's calendar and
+is listed for the office (GET /handovers) until someone moves or cancels it.
+
+Each booking is its own transaction (a move may write some 30 items; one transaction holds
+100), so a redelivered event finds the bookings already handed over no longer his and
+leaves them be; the deactivation and the event's marker commit last.
 """
 
 from __future__ import annotations
 
 from chalicelib.booking.desk import desk_of
 from chalicelib.booking.domain import visits
+from chalicelib.booking.domain.bookings import Handover
+from chalicelib.booking.domain.calendar import StaffMember
 from chalicelib.booking.service import service
 
 from lanka_platform.api import replay_key
 from lanka_platform.contracts import clients as client_events
 from lanka_platform.events import Envelope
+from lanka_platform.problems import Problem
 from lanka_platform.storage import IdempotencyRecord, UnitOfWork
 
 
@@ -60,9 +69,75 @@ def on_client_erased(event: Envelope[client_events.ClientErased], unit: UnitOfWo
 
 @service.handles(client_events.StaffDeactivated)
 def on_staff_deactivated(event: Envelope[client_events.StaffDeactivated], unit: UnitOfWork) -> None:
-    """A leaver is no longer bookable (see the module's docs for his future bookings)."""
+    """A leaver is no longer bookable; his future bookings go to his successor or on the
+    office's handover list (see the module's docs)."""
     desk = desk_of(service.store)
-    for member in desk.directory.staff():
-        if member.user_id == event.data.user_id and member.active:
+    staff = desk.directory.staff()
+    successor = next(
+        (
+            m
+            for m in staff
+            if event.data.hand_over_to
+            and m.user_id == event.data.hand_over_to
+            and m.user_id != event.data.user_id
+            and m.active
+        ),
+        None,
+    )
+    for member in staff:
+        if member.user_id != event.data.user_id:
+            continue
+        for booking_id in desk.book.future_of(member.id, desk.now):
+            _hand_over(booking_id, member.id, successor, named=event.data.hand_over_to is not None)
+        if member.active:
             changed = member.model_copy(update={"active": False, "version": member.version + 1})
             desk.directory.save_member(unit, changed, new=False)
+
+
+NO_SUCCESSOR = "Наступника не призначено. / No one was named to take over."
+UNKNOWN_SUCCESSOR = "Наступник не веде календар записів. / The successor has no booking calendar."
+
+
+def _hand_over(booking_id: str, leaver_id: str, successor: StaffMember | None, *, named: bool) -> None:
+    """One booking to the successor, or on the handover list: a transaction of its own."""
+    desk = desk_of(service.store)
+    booking = desk.book.get(booking_id)
+    if (
+        booking is None
+        or booking.kind != "booking"
+        or booking.status != "confirmed"
+        or booking.staff_id != leaver_id
+    ):
+        return
+    unit = service.store.unit_of_work()
+    policy = desk.directory.policy()
+    reason = UNKNOWN_SUCCESSOR if named else NO_SUCCESSOR
+    if successor is not None:
+        try:
+            visits.move(unit, desk, policy, booking, booking.starts_at, successor.id, by_client=False)
+            unit.commit()
+            service.relay(unit.events)
+            return
+        except Problem as problem:
+            if problem.status not in (409, 422):
+                raise
+            reason = (
+                "Наступник зайнятий, не працює в цей час або не виконує цю послугу. "
+                "/ The successor is busy, off work or does not do this service then."
+            )
+            unit = service.store.unit_of_work()
+    desk.book.flag(
+        unit,
+        Handover(
+            booking_id=booking.id,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            services=booking.services,
+            title=booking.subject_name,
+            staff_id=booking.staff_id,
+            staff_name=booking.staff_name,
+            successor_id=successor.id if successor else None,
+            reason=reason,
+        ),
+    )
+    unit.commit()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import timedelta
+from typing import Any, Literal
 
+from chalice import Rate
 from chalicelib.booking.domain import pricing, quotes
 from chalicelib.booking.domain.pricing import (
     Breakdown,
@@ -293,6 +295,21 @@ def on_quote_deal_opened(event: Envelope[DealCreated], unit: UnitOfWork) -> None
         return
     linked = stored.quote.model_copy(update={"deal_id": event.data.deal_id})
     store.replace(unit, stored, linked, stored.contact)
+
+
+def retention(event: Any) -> dict[str, int]:
+    """Contact details of quotes never linked to a client are dropped once they are
+    `UNLINKED_CONTACT_DAYS` old (a batch a run, every minute)."""
+    store = service.store
+    unit = store.unit_of_work()
+    cutoff = store.clock() - timedelta(days=quotes.UNLINKED_CONTACT_DAYS)
+    forgotten = Quotes(store).forget_contacts(unit, cutoff)
+    unit.commit()
+    return {"quotes_forgotten": forgotten}
+
+
+# Lambda finds it as `app.retention` (services/booking/app.py re-exports it).
+retention_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="retention")(retention)
 
 
 @service.handles(ClientMerged)

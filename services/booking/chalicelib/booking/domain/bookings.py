@@ -140,3 +140,18 @@ class CalendarEntry(Schema):
             group=self.group,
             booking_id=self.booking_id,
         )
+
+
+class Handover(Schema):
+    """A leaver's booking his successor could not take (busy, off work, without the skill,
+    or none named): listed for the office to re-assign."""
+
+    booking_id: str
+    starts_at: datetime
+    ends_at: datetime
+    services: list[str]
+    title: str
+    staff_id: str | None = Field(description="The leaver's calendar it is still in")
+    staff_name: str | None
+    successor_id: str | None = Field(description="Who was to take it (a staff member id), if named")
+    reason: str

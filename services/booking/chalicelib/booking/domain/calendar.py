@@ -22,10 +22,12 @@ Starts step by `slot_step` from the beginning of each working window.
 from __future__ import annotations
 
 import bisect
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.booking.domain.catalog import KEY_PATTERN, Offering
@@ -216,9 +218,9 @@ class Zones(Schema):
         return self.default_travel_minutes
 
 
-@dataclass(frozen=True)
-class Busy:
-    """Time held in a calendar: a booking's visit and its claim (with buffers), or a block."""
+class Busy(NamedTuple):
+    """Time held in a calendar: a booking's visit and its claim (with buffers), or a block
+    (a tuple: a month's calendars hold thousands, made on every read of availability)."""
 
     start: datetime
     end: datetime
@@ -278,6 +280,14 @@ def visit_of(offerings: Sequence[Offering]) -> Visit:
     )
 
 
+_BY_CLAIM = operator.attrgetter("claim_start", "start")
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
 @dataclass
 class Calendar:
     """One specialist's or resource's hours and what is already held, sorted by claim."""
@@ -293,10 +303,19 @@ class Calendar:
         default_factory=dict, init=False, repr=False
     )
     _loads: dict[date, int] | None = field(default=None, init=False, repr=False)
+    _held_starts: list[datetime] = field(default_factory=list, init=False, repr=False)
+    _held_ends: list[datetime] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.busy = sorted(self.busy, key=lambda b: (b.claim_start, b.start))
+        self.busy = sorted(self.busy, key=_BY_CLAIM)
         self._starts = [b.claim_start for b in self.busy]
+        # The held time as disjoint sorted spans (what a one-seat visit must not touch).
+        for held in self.busy:
+            if self._held_ends and held.claim_start <= self._held_ends[-1]:
+                self._held_ends[-1] = max(self._held_ends[-1], held.claim_end)
+            else:
+                self._held_starts.append(held.claim_start)
+                self._held_ends.append(held.claim_end)
         self._longest = max((b.claim_end - b.claim_start for b in self.busy), default=timedelta(0))
         self._site = sorted(
             (b for b in self.busy if b.on_site and b.kind == "booking"), key=lambda b: b.start
@@ -336,6 +355,32 @@ class Calendar:
             return False
         return same < visit.seats
 
+    def free_starts(
+        self, visit: Visit, day: date, earliest: datetime, latest: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """The starts of `day` in [earliest, latest] whose claim is free (`is_free`), in one
+        pass over the day's starts and the held spans (both sorted)."""
+        found = []
+        starts, ends = self._held_starts, self._held_ends
+        count = len(starts)
+        for window_start, window_end in self.windows(day):
+            index = bisect.bisect_right(ends, window_start - visit.before)
+            start = window_start
+            while start + visit.duration <= window_end:
+                end = start + visit.duration
+                if earliest <= start <= latest:
+                    if visit.seats > 1:
+                        if self.is_free(visit, start, end):
+                            found.append((start, end))
+                    else:
+                        claim_start = start - visit.before
+                        while index < count and ends[index] <= claim_start:
+                            index += 1
+                        if index == count or starts[index] >= end + visit.after:
+                            found.append((start, end))
+                start += visit.step
+        return found
+
     def site_neighbours(self, start: datetime, end: datetime) -> tuple[Busy | None, Busy | None]:
         """The on-site visits that end last before `start` and start first after `end`."""
         after = bisect.bisect_left(self._site_starts, end)
@@ -350,7 +395,7 @@ class Calendar:
             loads: dict[date, int] = {}
             for held in self.busy:
                 if held.kind == "booking":
-                    local_date = held.start.astimezone(zone).date()
+                    local_date = _local_date(held.start, zone)
                     loads[local_date] = loads.get(local_date, 0) + 1
             self._loads = loads
         return self._loads.get(day, 0)
@@ -440,15 +485,20 @@ def available_slots(visit: Visit, days: Sequence[date], situation: Situation) ->
     """The free starts of each local day, with who is free at each (fairest first)."""
     zone = ZoneInfo(situation.time_zone)
     answer = []
+    able = [(m, c) for m, c in situation.staff if m.can_do(visit.skills)]
     for day in days:
         by_start: dict[datetime, list[tuple[int, str]]] = {}
-        for member, calendar in situation.staff:
-            if not member.can_do(visit.skills):
-                continue
+        for member, calendar in able:
             load = calendar.bookings_on(zone, day)
-            for start, end in _starts_of(calendar, visit, day):
-                if offered(visit, situation, calendar, start, end, day):
-                    by_start.setdefault(start, []).append((load, member.id))
+            earliest, latest = situation.now + visit.min_notice, situation.now + visit.horizon
+            for start, end in calendar.free_starts(visit, day, earliest, latest):
+                if visit.on_site and not travel_allows(
+                    calendar, start, end, situation.zones, situation.visit_zone
+                ):
+                    continue
+                if visit.resource_kinds and free_resources(visit, situation, start, end, day) is None:
+                    continue
+                by_start.setdefault(start, []).append((load, member.id))
         slots = [
             Slot(
                 start=start.astimezone(zone),

@@ -4,7 +4,10 @@ A visitor's quote becomes a request like any other: `WidgetRequestReceived` goes
 the quote's id as the request id; clients finds or creates the client and deals opens the
 deal. Booking learns both back (`ClientRequestReceived`, `DealCreated` with that request
 id). The contact details the visitor typed are kept on the quote only until the client is
-known: from then on the client card holds them, and the quote names the client.
+known: from then on the client card holds them, and the quote names the client. A quote
+whose client never becomes known (the request was dropped) loses them when it is
+`UNLINKED_CONTACT_DAYS` old (the `retention` schedule). So a client's erasure finds no
+contact details on quotes: a quote names a client only once it dropped them.
 
 An accepted quote is locked: it cannot be repriced or accepted again (409).
 """
@@ -28,6 +31,9 @@ from lanka_platform.storage import UnitOfWork
 
 ACCEPT_PURPOSE = "quote-accept"
 Status = Literal["open", "accepted"]
+
+# How long a quote not linked to a client keeps the visitor's contact details.
+UNLINKED_CONTACT_DAYS = 30
 
 
 class WidgetSettings(Schema):

@@ -69,8 +69,8 @@ class Desk:
         visit_zone: str | None = None,
         ignoring: str | None = None,
     ) -> Situation:
-        """The calendars a visit may use over local days [first, last]: one Query per
-        specialist (or resource) and month."""
+        """The calendars a visit may use over local days [first, last]: the sheets of every
+        specialist and resource it may use, in one read."""
         # Local midnights: the months of the range are the months of its days (a claim that
         # crosses into a month is also filed under it, see the store).
         start = datetime.combine(first, datetime.min.time(), tzinfo=self.zone)
@@ -80,15 +80,15 @@ class Desk:
             for m in self.directory.staff()
             if m.can_do(visit.skills) and (staff_id is None or m.id == staff_id)
         ]
-        staff = [(m, Calendar(m.id, m.hours, self.book.busy(m.id, start, end, ignoring))) for m in members]
-        resources: dict[str, list[Calendar]] = {}
+        holders = []
         if visit.resource_kinds:
-            for resource in self.directory.resources():
-                if resource.active and resource.kind in visit.resource_kinds:
-                    calendar = Calendar(
-                        resource.id, resource.hours, self.book.busy(resource.id, start, end, ignoring)
-                    )
-                    resources.setdefault(resource.kind, []).append(calendar)
+            holders = [r for r in self.directory.resources() if r.active and r.kind in visit.resource_kinds]
+        busy = self.book.busy([m.id for m in members] + [r.id for r in holders], start, end, ignoring)
+        staff = [(m, Calendar(m.id, m.hours, busy[m.id])) for m in members]
+        resources: dict[str, list[Calendar]] = {}
+        for resource in holders:
+            calendar = Calendar(resource.id, resource.hours, busy[resource.id])
+            resources.setdefault(resource.kind, []).append(calendar)
         zones = self.directory.zones() if visit.on_site else Zones()
         return Situation(self.now, self.time_zone, staff, resources, zones, visit_zone)
 

@@ -5,7 +5,11 @@
 | booking   | BOOKING#<id>                    | BOOKING                     |
 | entry     | CAL#<owner id>#<YYYY-MM>        | <claim start>#<booking id>  |
 | claim     | HOLD#<owner id>#<YYYY-MM-DD>    | <HH:MM> (UTC, 15-min bucket)|
-| day sheet | DAY#<owner id>#<YYYY-MM>        | <YYYY-MM-DD>                |
+| sheet     | SHEET#<owner id>                | <YYYY-MM> (local month)     |
+| handover  | HANDOVER                        | <start>#<booking id>        |
+
+A handover item lists a leaver's booking that could not go to his successor (the office
+re-assigns it; moving or cancelling the booking takes it off the list).
 
 A booking of a known client is also on gsi1 under `CLIENT#<client id>` / `<start>#<id>`
 (what a merge re-points and an erase scrubs).
@@ -14,17 +18,25 @@ An owner is a member of staff or a resource. A calendar entry sits in the partit
 each local (company zone) month its claim touches, so a month of one owner's bookings and
 blocks is one Query, and a day or a week is one Query with a key range.
 
-Availability reads day sheets, not entries: one item per owner and local day whose string
-sets `s0`/`s1` hold one short line per booking or block whose claim touches that day (a
-claim across midnight is on both days), with what availability needs:
-`<booking id>|<kind>|<start>|<end>|<claim start>|<claim end>|<on site 0/1>|<zone>|<group>`,
-the times in UTC minutes since the epoch. A month of one owner is one Query of some 31
-small items. The sheets are written in the same transaction as the claims, by ADD and
-DELETE of set elements (no read, so bookings of the same day never overwrite each other);
-a line sits in the set of its booking's `sequence` parity, so that a move within one day
-deletes the old line from one set and adds the new one to the other in one update (one
-attribute may not be both in one expression; a move always raises the sequence). They
-only serve reading: the claims are the guarantee.
+Availability reads sheets, not entries: one item per owner and local month whose one string
+attribute `d` holds one short line per booking or block whose claim touches that month (a
+claim across the turn of a month is on both), with what availability needs:
+`<booking id>|<kind b/k>|<start>|<minutes>|<before>|<after>|<on site 0/1>|<zone>|<group>`,
+the start in UTC minutes since the epoch, the group only of shared-seat visits; the lines
+are joined by newlines after a first line with the sheet's version. The month of every
+specialist asked is one BatchGetItem of one small item each: what an emulator or a parser
+pays per value, not per booking (profiled: moto's answer took ~0.5 ms per attribute value,
+so a sheet of day items or of a set element per booking cost 10-30 ms per specialist).
+
+A sheet is rewritten whole in the same transaction as the claims, on the condition that
+its version `v` is still the one read (availability read it just before: the book keeps
+what it read), so it is never stale. Two changes of one owner's month committed at the same
+moment cannot both commit: the later gets a 409 "try again" (rare: the window is one
+request's time), and two visits of one specialist are never placed on a stale view of his
+day (this is what keeps the travel time between two visits booked at the same instant).
+Months written before sheets existed are read from the day items of then
+(`DAY#<owner id>#<YYYY-MM>`, string sets `s0`/`s1`; one Query) and folded into the sheet on
+its first write.
 
 No double booking: a booking writes one claim item per 15-minute bucket of its time
 (buffers included) for each owner, each with the condition that the bucket is free (or
@@ -39,9 +51,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.booking.domain.bookings import Booking, CalendarEntry
+from chalicelib.booking.domain.bookings import Booking, CalendarEntry, Handover
 from chalicelib.booking.domain.calendar import Busy, buckets
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import to_iso
@@ -52,14 +64,20 @@ TAKEN = (
     "Цей час щойно зайняли — оберіть, будь ласка, інший. "
     "This time has just been taken; please choose another one."
 )
-# Besides claims, entries and day sheets: the booking, an idempotency record (or a
-# processed-event marker) and up to four outbox entries.
-_OTHER_ITEMS = 6
+# Besides claims, entries and sheets: the booking, its handover item, an idempotency record
+# (or a processed-event marker) and up to four outbox entries.
+_OTHER_ITEMS = 7
 
 
-def _calendar_busy() -> Problem:
-    # Only on a concurrent transaction on the same day sheet (DynamoDB cancels one of two).
-    return Problem(409, "Time taken", TAKEN, kind="time-taken")
+CHANGED = (
+    "Розклад цього дня щойно змінився — спробуйте, будь ласка, ще раз. "
+    "This day's schedule has just changed; please try again."
+)
+
+
+def _calendar_changed() -> Problem:
+    # Another change of the same owner's day committed after this request read it.
+    return Problem(409, "Calendar changed", CHANGED, kind="calendar-changed")
 
 
 class BookingItem(TableModel):
@@ -79,12 +97,16 @@ class ClaimItem(TableModel):
     group = UnicodeAttribute(null=True)
 
 
-class DaySheetItem(TableModel):
-    s0 = UnicodeSetAttribute(null=True)
-    s1 = UnicodeSetAttribute(null=True)
+class HandoverItem(TableModel):
+    data = UnicodeAttribute()
 
 
-MODELS = (BookingItem, EntryItem, ClaimItem, DaySheetItem)
+class SheetItem(TableModel):
+    d = UnicodeAttribute()
+    v = NumberAttribute()
+
+
+MODELS = (BookingItem, EntryItem, ClaimItem, SheetItem, HandoverItem)
 
 
 def _moment(text: str) -> datetime:
@@ -99,25 +121,43 @@ def _sheet_line(booking: Booking) -> str:
     return "|".join(
         (
             booking.id,
-            booking.kind,
+            "k" if booking.kind == "block" else "b",
             str(_minutes(booking.starts_at)),
-            str(_minutes(booking.ends_at)),
-            str(_minutes(booking.claim_start)),
-            str(_minutes(booking.claim_end)),
+            str(_minutes(booking.ends_at) - _minutes(booking.starts_at)),
+            str(booking.before_minutes),
+            str(booking.after_minutes),
             "1" if booking.on_site else "0",
             booking.zone or "",
-            booking.group or "",
+            booking.group if booking.seats > 1 else "",
         )
     )
 
 
-def _from_minutes(text: str) -> datetime:
-    return datetime.fromtimestamp(int(text) * 60, UTC)
+def _old_line(line: str) -> str:
+    """A line of the day items of before, as a sheet line."""
+    booking_id, kind, start, end, claim_start, claim_end, site, zone, group = line.split("|", 8)
+    return "|".join(
+        (
+            booking_id,
+            "k" if kind == "block" else "b",
+            start,
+            str(int(end) - int(start)),
+            str(int(start) - int(claim_start)),
+            str(int(claim_end) - int(end)),
+            site,
+            zone,
+            "" if kind == "block" else group,
+        )
+    )
 
 
-def _days(start: datetime, end: datetime, zone: ZoneInfo) -> list[date]:
-    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _sheet_of(item: dict[str, Any]) -> tuple[int, list[str]]:
+    """The version and the lines of a raw sheet item."""
+    version, _, rest = item["d"]["S"].partition("\n")
+    return int(version), rest.split("\n") if rest else []
 
 
 def _months(start: datetime, end: datetime, zone: ZoneInfo) -> list[str]:
@@ -135,9 +175,14 @@ class BookingBook:
         self._bookings = store.model(BookingItem)
         self._entries = store.model(EntryItem)
         self._claims = store.model(ClaimItem)
-        self._sheets = store.model(DaySheetItem)
+        self._sheets = store.model(SheetItem)
+        self._handovers = store.model(HandoverItem)
         self._store = store
         self._zone = ZoneInfo(time_zone)
+        # The day sheets read in this request or event: (pk, sk) -> (version, lines).
+        self._read: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        # The sheet writes queued: (pk, sk) -> [(unit of work, the update's actions)].
+        self._pending: dict[tuple[str, str], list[tuple[UnitOfWork, list[Any]]]] = {}
 
     # reads ---------------------------------------------------------------------------
 
@@ -161,51 +206,132 @@ class BookingBook:
                     found[entry.booking_id] = entry
         return sorted(found.values(), key=lambda e: e.claim_start)
 
-    def busy(self, owner_id: str, start: datetime, end: datetime, ignoring: str | None = None) -> list[Busy]:
-        """What availability needs of the owner's time in [start, end), from the day sheets:
-        one Query per local month of the range (raw items: a sheet's attributes are named by
-        booking)."""
-        days = _days(start, end, self._zone)
+    def busy(
+        self, owner_ids: list[str], start: datetime, end: datetime, ignoring: str | None = None
+    ) -> dict[str, list[Busy]]:
+        """What availability needs of the owners' time in [start, end), from their sheets:
+        one BatchGetItem for all of them (raw items: one string each, parsed here). The
+        sheets read are kept (lines and version) for the write that may follow."""
+        keys = [(f"SHEET#{owner}", month) for owner in owner_ids for month in _months(start, end, self._zone)]
+        self._load(keys)
+        low, high = _minutes(start), _minutes(end)
+        memo: dict[int, datetime] = {}
+
+        def moment(minute: int) -> datetime:
+            found = memo.get(minute)
+            if found is None:
+                found = memo[minute] = _EPOCH + timedelta(minutes=minute)
+            return found
+
+        answer: dict[str, list[Busy]] = {}
+        for owner in owner_ids:
+            found: dict[str, Busy] = {}
+            for month in _months(start, end, self._zone):
+                for line in self._read[(f"SHEET#{owner}", month)][1]:
+                    booking_id, kind, start_, length, before, after, site, zone, group = line.split("|", 8)
+                    if booking_id == ignoring or booking_id in found:
+                        continue
+                    begin = int(start_)
+                    finish = begin + int(length)
+                    claim_start = begin - int(before) if before != "0" else begin
+                    claim_end = finish + int(after) if after != "0" else finish
+                    if claim_end <= low or claim_start >= high:
+                        continue
+                    shown_start, shown_end = moment(begin), moment(finish)
+                    found[booking_id] = Busy(
+                        shown_start,
+                        shown_end,
+                        moment(claim_start) if claim_start != begin else shown_start,
+                        moment(claim_end) if claim_end != finish else shown_end,
+                        "block" if kind == "k" else "booking",
+                        site == "1",
+                        zone or None,
+                        group or None,
+                        booking_id,
+                    )
+            answer[owner] = list(found.values())
+        return answer
+
+    def _load(self, keys: list[tuple[str, str]]) -> None:
+        """The sheets of `keys` not read yet: one BatchGetItem per 100 (and a Query of the
+        day items of before for a month that has no sheet yet)."""
         client = self._store.connection.client
         table = self._store.settings.table_name
-        found: dict[str, Busy] = {}
-        for month in _months(start, end, self._zone):
-            low = max(days[0].isoformat(), f"{month}-01")
-            high = min(days[-1].isoformat(), f"{month}-31")
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._read]
+        for first in range(0, len(wanted), 100):
             request: dict[str, Any] = {
-                "TableName": table,
-                "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
-                "ExpressionAttributeValues": {
-                    ":pk": {"S": f"DAY#{owner_id}#{month}"},
-                    ":low": {"S": low},
-                    ":high": {"S": high},
-                },
+                table: {
+                    "Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted[first : first + 100]],
+                    "ConsistentRead": True,
+                }
             }
-            while True:
-                page = client.query(**request)
-                for item in page.get("Items", ()):
-                    lines = [*item.get("s0", {}).get("SS", ()), *item.get("s1", {}).get("SS", ())]
-                    for line in lines:
-                        booking_id, kind, s_, e_, cs, ce, site, zone, group = line.split("|", 8)
-                        if booking_id == ignoring or booking_id in found:
-                            continue
-                        claim_start, claim_end = _from_minutes(cs), _from_minutes(ce)
-                        if claim_end > start and claim_start < end:
-                            found[booking_id] = Busy(
-                                start=_from_minutes(s_),
-                                end=_from_minutes(e_),
-                                claim_start=claim_start,
-                                claim_end=claim_end,
-                                kind=kind,
-                                on_site=site == "1",
-                                zone=zone or None,
-                                group=group,
-                                booking_id=booking_id,
-                            )
-                if "LastEvaluatedKey" not in page:
-                    break
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return list(found.values())
+            while request:
+                page = client.batch_get_item(RequestItems=request)
+                for item in page.get("Responses", {}).get(table, ()):
+                    self._read[(item["pk"]["S"], item["sk"]["S"])] = _sheet_of(item)
+                request = page.get("UnprocessedKeys") or {}
+        for pk, month in wanted:
+            if (pk, month) not in self._read:
+                self._read[(pk, month)] = (0, self._days_before(pk.removeprefix("SHEET#"), month))
+
+    def _days_before(self, owner_id: str, month: str) -> list[str]:
+        """The lines of the day items a month of `owner_id` had before sheets (one Query)."""
+        client = self._store.connection.client
+        request: dict[str, Any] = {
+            "TableName": self._store.settings.table_name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{owner_id}#{month}"}},
+        }
+        lines: dict[str, str] = {}
+        while True:
+            page = client.query(**request)
+            for item in page.get("Items", ()):
+                for line in (*item.get("s0", {}).get("SS", ()), *item.get("s1", {}).get("SS", ())):
+                    lines.setdefault(line.split("|", 1)[0], _old_line(line))
+            if "LastEvaluatedKey" not in page:
+                return list(lines.values())
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def future_of(self, owner_id: str, now: datetime) -> list[str]:
+        """The ids of the bookings (not blocks) of `owner_id` that start from `now` on, from
+        his sheets of this month and after (one Query)."""
+        local_now = now.astimezone(self._zone)
+        client = self._store.connection.client
+        request: dict[str, Any] = {
+            "TableName": self._store.settings.table_name,
+            "KeyConditionExpression": "pk = :pk AND sk >= :month",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"SHEET#{owner_id}"},
+                ":month": {"S": f"{local_now.year:04d}-{local_now.month:02d}"},
+            },
+        }
+        found: dict[str, None] = {}
+        while True:
+            page = client.query(**request)
+            for item in page.get("Items", ()):
+                for line in _sheet_of(item)[1]:
+                    booking_id, kind, start = line.split("|", 3)[:3]
+                    if kind == "b" and int(start) >= _minutes(now):
+                        found[booking_id] = None
+            if "LastEvaluatedKey" not in page:
+                return list(found)
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def flag(self, unit: UnitOfWork, handover: Handover) -> None:
+        """List a leaver's booking for the office to re-assign."""
+        unit.put(
+            self._handovers(
+                pk="HANDOVER",
+                sk=f"{to_iso(handover.starts_at)}#{handover.booking_id}",
+                data=handover.model_dump_json(),
+            )
+        )
+
+    def handovers(self, limit: int = 200) -> list[Handover]:
+        """The bookings waiting to be re-assigned, soonest first (one Query)."""
+        return [
+            Handover.model_validate_json(item.data) for item in self._handovers.query("HANDOVER", limit=limit)
+        ]
 
     def of_client(self, client_id: str, limit: int = 40) -> list[Booking]:
         """A client's bookings, newest first (one Query of the index)."""
@@ -223,6 +349,7 @@ class BookingBook:
             for moment in buckets(booking.claim_start, booking.claim_end)
         }
         sheets = self._sheet_keys(booking)
+        self._load(sheets)
         self._check_size(len(claims) + len(self._entry_keys(booking)) + len(sheets))
         for owner, moment in sorted(claims):
             self._claim(unit, owner, moment, booking)
@@ -233,6 +360,7 @@ class BookingBook:
         """`after` in place of `before`: releases the old time, claims the new (a bucket in
         both stays held), unless the booking changed meanwhile."""
         self._replace(unit, before, after)
+        self._unflag(unit, before)
         kept = set(self._entry_keys(after))
         for pk, sk in self._entry_keys(before):
             if (pk, sk) not in kept:
@@ -243,6 +371,7 @@ class BookingBook:
         entries = set(self._entry_keys(before)) | set(self._entry_keys(after))
         sheets_before, sheets_after = self._sheet_keys(before), self._sheet_keys(after)
         sheets = set(sheets_before) | set(sheets_after)
+        self._load(sorted(sheets))
         self._check_size(len(old | new) + len(entries) + len(sheets))
         for owner, moment in sorted(old - new):
             self._release(unit, owner, moment)
@@ -262,10 +391,12 @@ class BookingBook:
 
     def cancel(self, unit: UnitOfWork, before: Booking, after: Booking) -> None:
         self._replace(unit, before, after)
+        self._unflag(unit, before)
         self._delete_entries(unit, before)
         for owner in before.owners:
             for moment in buckets(before.claim_start, before.claim_end):
                 self._release(unit, owner, moment)
+        self._load(self._sheet_keys(before))
         for pk, sk in self._sheet_keys(before):
             self._write_sheet(unit, pk, sk, removed=before)
 
@@ -296,6 +427,11 @@ class BookingBook:
             ),
         )
 
+    def _unflag(self, unit: UnitOfWork, booking: Booking) -> None:
+        """Off the handover list, if it was on it (a delete of no item writes nothing)."""
+        if booking.kind == "booking":
+            unit.delete(self._handovers(pk="HANDOVER", sk=f"{to_iso(booking.starts_at)}#{booking.id}"))
+
     def _entry_keys(self, booking: Booking) -> list[tuple[str, str]]:
         sk = f"{to_iso(booking.claim_start)}#{booking.id}"
         months = _months(booking.claim_start, booking.claim_end, self._zone)
@@ -311,12 +447,8 @@ class BookingBook:
             unit.delete(self._entries(pk=pk, sk=sk))
 
     def _sheet_keys(self, booking: Booking) -> list[tuple[str, str]]:
-        days = _days(booking.claim_start, booking.claim_end, self._zone)
-        return [
-            (f"DAY#{owner}#{day.year:04d}-{day.month:02d}", day.isoformat())
-            for owner in booking.owners
-            for day in days
-        ]
+        months = _months(booking.claim_start, booking.claim_end, self._zone)
+        return [(f"SHEET#{owner}", month) for owner in booking.owners for month in months]
 
     def _write_sheet(
         self,
@@ -327,16 +459,33 @@ class BookingBook:
         added: Booking | None = None,
         removed: Booking | None = None,
     ) -> None:
-        """One update of a day sheet: the line of `removed` out, the line of `added` in
-        (in the sets of their sequence parities, which differ when both are given)."""
-        model = self._sheets
-        sets = (model.s0, model.s1)
-        actions = []
-        if removed is not None:
-            actions.append(sets[removed.sequence % 2].delete({_sheet_line(removed)}))
+        """The sheet rewritten: the line of `removed` out, the line of `added` in, if its
+        version is still the one read."""
+        self._load([(pk, sk)])
+        version, lines = self._read[(pk, sk)]
+        gone = {b.id for b in (removed, added) if b is not None}
+        kept = [line for line in lines if line.split("|", 1)[0] not in gone]
         if added is not None:
-            actions.append(sets[added.sequence % 2].add({_sheet_line(added)}))
-        unit.update(model(pk=pk, sk=sk), actions=actions, tag="sheet", on_conflict=_calendar_busy)
+            kept.append(_sheet_line(added))
+        kept.sort(key=lambda line: int(line.split("|", 3)[2]))
+        model = self._sheets
+        text = "\n".join([str(version + 1), *kept])
+        actions: list[Any] = [model.v.set(version + 1), model.d.set(text)]
+        self._read[(pk, sk)] = (version, kept)
+        pending = next((a for u, a in self._pending.get((pk, sk), ()) if u is unit), None)
+        if pending is not None:
+            # Written before in this unit (one transaction may touch an item once): that
+            # write now carries the newest lines.
+            pending[:] = actions
+            return
+        self._pending.setdefault((pk, sk), []).append((unit, actions))
+        unit.update(
+            model(pk=pk, sk=sk),
+            actions=actions,
+            condition=model.v.does_not_exist() if version == 0 else model.v == version,
+            tag="sheet",
+            on_conflict=_calendar_changed,
+        )
 
     def _claim_item(self, owner: str, moment: datetime) -> ClaimItem:
         return self._claims(pk=f"HOLD#{owner}#{moment.date().isoformat()}", sk=moment.strftime("%H:%M"))

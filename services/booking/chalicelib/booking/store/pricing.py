@@ -7,17 +7,23 @@
 | quote                | QUOTE#<id>             | QUOTE               |
 | a client's quote     | CLIENT#<id>#QUOTES     | <created>#<id>      |
 | a deal's quote       | DEAL#<id>#QUOTES       | <created>#<id>      |
+| a quote not linked   | QUOTES#UNLINKED        | <created>#<id>      |
 | widget settings      | SETTINGS               | WIDGETS             |
 
 The current price book is a copy of its latest version, so the widget reads it with one
 GetItem; saving writes both in one transaction, on the condition that the current one is
 still the version the editor read. A client's or deal's quotes are one Query of references
 and one BatchGet of the quotes.
+
+A quote that keeps the visitor's contact details (its client is not known yet) is listed
+under `QUOTES#UNLINKED` until it is linked or its details are dropped: the retention
+schedule reads the oldest of them with one Query, never a Scan.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.booking.domain.pricing import PriceBook
 from chalicelib.booking.domain.quotes import Contact, Quote, WidgetSettings
@@ -30,6 +36,7 @@ from lanka_platform.problems import Problem
 from lanka_platform.storage import Store, TableModel, UnitOfWork
 
 _BOOK = "PRICEBOOK"
+UNLINKED = "QUOTES#UNLINKED"
 # Quotes re-pointed per merge: three writes each, within one transaction's 100 items.
 MERGE_BATCH = 30
 
@@ -117,6 +124,25 @@ class Quotes:
     def add(self, unit: UnitOfWork, quote: Quote, contact: Contact) -> None:
         item = self._item(quote, contact, revision=1)
         unit.put(item, condition=self._items.pk.does_not_exist())
+        unit.put(self._unlinked(quote))
+
+    def _unlinked(self, quote: Quote) -> QuoteRef:
+        return self._refs(pk=UNLINKED, sk=f"{to_iso(quote.created_at)}#{quote.id}", quote_id=quote.id)
+
+    def forget_contacts(self, unit: UnitOfWork, created_before: datetime, limit: int = MERGE_BATCH) -> int:
+        """Drop the contact details of up to `limit` quotes made before `created_before` that
+        are still not linked to a client (one Query, one BatchGet)."""
+        refs = list(self._refs.query(UNLINKED, self._refs.sk < to_iso(created_before), limit=limit))
+        dropped = set()
+        for item in self._items.batch_get([(f"QUOTE#{ref.quote_id}", "QUOTE") for ref in refs]):
+            stored = _stored(item)
+            if stored.contact is not None:
+                self.replace(unit, stored, stored.quote, None)  # which takes it off the list
+                dropped.add(stored.quote.id)
+        for ref in refs:
+            if ref.quote_id not in dropped:
+                unit.delete(ref)
+        return len(refs)
 
     def replace(self, unit: UnitOfWork, stored: StoredQuote, quote: Quote, contact: Contact | None) -> None:
         """Write `quote` over `stored` if nobody changed it since it was read (409 otherwise)."""
@@ -129,6 +155,8 @@ class Quotes:
         for field, owner in (("client_id", quote.client_id), ("deal_id", quote.deal_id)):
             if owner and getattr(stored.quote, field) != owner:
                 self._add_ref(unit, quote, ("CLIENT" if field == "client_id" else "DEAL"), owner)
+        if stored.contact is not None and contact is None:
+            unit.delete(self._unlinked(quote))
 
     def _add_ref(self, unit: UnitOfWork, quote: Quote, kind: str, owner: str) -> None:
         ref = self._refs(
