@@ -54,6 +54,22 @@ class ContactStore:
             return None
         return ContactCard.model_validate_json(item.body)
 
+    def own(self, client_id: str) -> ContactCard | None:
+        """The client's own card (None for a merged client: it has none of its own now)."""
+        item = self._item(client_id)
+        if item is None or not item.body or item.merged_into:
+            return None
+        return ContactCard.model_validate_json(item.body)
+
+    def many(self, client_ids: list[str]) -> dict[str, ContactCard]:
+        """The cards of these clients (BatchGet; merged and unknown ones left out)."""
+        keys = [_key(client_id) for client_id in dict.fromkeys(client_ids)]
+        return {
+            item.pk.removeprefix("CONTACT#"): ContactCard.model_validate_json(item.body)
+            for item in self._items.batch_get(keys)
+            if item.body and not item.merged_into
+        }
+
     def version(self, client_id: str) -> int:
         item = self._item(client_id)
         return int(item.version or 0) if item is not None else 0

@@ -19,6 +19,7 @@ and a sweep that dies mid-send leaves the message to be tried again after the le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from chalicelib.notifications.domain.messages import OutgoingMessage
@@ -29,7 +30,7 @@ from pynamodb.expressions.update import Action
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import ConditionFailed, Gsi1, Store, TableModel, UnitOfWork
 
 DUE = "MSGDUE"
 PARKED = "MSGPARKED"
@@ -137,9 +138,12 @@ class MessageStore:
             raise
         return claimed
 
-    def settle(self, message: OutgoingMessage, now: datetime) -> bool:
-        """Write the outcome of a claimed attempt (sent, due again, parked); False when the
-        claim's lease ran out and another sweep has taken the message since."""
+    def settle(
+        self, message: OutgoingMessage, now: datetime, also: Callable[[UnitOfWork], None] | None = None
+    ) -> bool:
+        """Write the outcome of a claimed attempt (sent, due again, parked, cancelled); False
+        when the claim's lease ran out and another sweep has taken the message since. `also`
+        adds writes that must happen with it (a mailing's counters)."""
         model = self._items
         actions: list[Action] = [model.body.set(message.model_dump_json()), model.status.set(message.status)]
         if message.is_pending:
@@ -148,6 +152,17 @@ class MessageStore:
             actions += [model.gsi1pk.set(PARKED), model.gsi1sk.set(_due(now, message.id))]
         else:
             actions += [model.gsi1pk.remove(), model.gsi1sk.remove()]
+        if also is not None:
+            unit = self._store.unit_of_work()
+            unit.update(
+                model(*_key(message.id)), actions, condition=model.attempts == message.attempts, tag="settle"
+            )
+            also(unit)
+            try:
+                unit.commit()
+            except ConditionFailed:
+                return False
+            return True
         try:
             model(*_key(message.id)).update(actions=actions, condition=model.attempts == message.attempts)
         except UpdateError as error:
