@@ -167,8 +167,9 @@ def chats_told(provider: Provider) -> Counter[str]:
 
 
 class StepDies:
-    """The mailing step's process dies right after the `after`-th recipient was written
-    (DynamoDB committed it; the step never learns), as a Lambda killed mid-step would."""
+    """The mailing step's process dies right after its `after`-th write of recipients (25 to
+    a transaction): DynamoDB committed it, the step never learns, as when a Lambda is
+    killed mid-step. The fault is in the emulator, not in our code."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, after: int) -> None:
         from moto.dynamodb.models import DynamoDBBackend
@@ -202,9 +203,9 @@ def test_a_thousand_client_mailing_reaches_each_consenting_client_once_despite_a
     consenting, chats, others = seed_audience(world, SIZE)
     maria = "maria@example.com"
     consenting_client(world, maria)
-    # when the mailing starts and its step dies after 300 recipients, then runs again
+    # when the mailing starts and its step dies half way, then runs again
     mailing = start_mailing(world)
-    crash = StepDies(monkeypatch, after=(len(consenting) + len(chats)) // 2)
+    crash = StepDies(monkeypatch, after=max(1, (len(consenting) + len(chats)) // 50))
     with pytest.raises(Exception, match=r"killed|InternalFailure|500"):
         run_schedule("mailings")
     crash.revive()

@@ -4,6 +4,7 @@ from the contact cards."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Rate
@@ -40,6 +41,9 @@ SENDERS = ("admin", "head")
 # due, so one Lambda run stays well inside its time limit however large the audience.
 STEPS_PER_RUN = 5
 MAILINGS_PER_RUN = 5
+# Recipients written in one transaction: a marker, a message and its pointer each, plus the
+# mailing's counters (DynamoDB takes at most 100 items in one).
+WRITES_PER_UNIT = 25
 
 
 class PageQuery(Schema):
@@ -167,17 +171,19 @@ def step(mailings: MailingStore, mailing: Mailing) -> Mailing | None:
     members, more = audience.page(partition, mailing.cursor, mass.PAGE)
     chosen = [m for m in members if mass.matches(mailing.audience, m.tags, m.source)]
     cards = ContactStore(store).many([member.client_id for member in chosen])
-    for member in chosen:
-        outcome = mass.outcome(mailing, cards.get(member.client_id))
-        message = mass.message_for(mailing, member.client_id, now) if outcome == "queued" else None
-        unit = store.unit_of_work()
-        mailings.mark(unit, mailing.id, member.client_id, outcome, message.id if message else None)
-        if message is not None:
-            box.add(unit, message)
+    batch = [(member.client_id, mass.outcome(mailing, cards.get(member.client_id))) for member in chosen]
+    for start in range(0, len(batch), WRITES_PER_UNIT):
+        part = batch[start : start + WRITES_PER_UNIT]
         try:
-            unit.commit()
+            _queue(mailings, box, mailing, part, now)
         except ConditionFailed:
-            continue  # handled by a step that died before it could move the cursor
+            # Some were handled by a step that died before it moved the cursor: one by
+            # one, the rest are queued and those are left as they are.
+            for recipient in part:
+                try:
+                    _queue(mailings, box, mailing, [recipient], now)
+                except ConditionFailed:
+                    continue
     if members:
         if not mailings.advance(mailing, members[-1].client_id):
             return None
@@ -188,6 +194,26 @@ def step(mailings: MailingStore, mailing: Mailing) -> Mailing | None:
     if finished is not None and finished.status == "sending":
         mailings.finish(finished)
     return None
+
+
+def _queue(
+    mailings: MailingStore,
+    box: MessageStore,
+    mailing: Mailing,
+    recipients: list[tuple[str, mass.Outcome]],
+    now: datetime,
+) -> None:
+    """Markers, messages and counts of these recipients in one transaction: all or none."""
+    unit = service.store.unit_of_work()
+    counts = {"queued": 0, "skipped": 0}
+    for client_id, outcome in recipients:
+        message = mass.message_for(mailing, client_id, now) if outcome == "queued" else None
+        mailings.mark(unit, mailing.id, client_id, outcome, message.id if message else None)
+        if message is not None:
+            box.add(unit, message)
+        counts[outcome] += 1
+    mailings.add_counts(unit, mailing.id, counts)
+    unit.commit()
 
 
 def send_mailings() -> dict[str, int]:

@@ -171,18 +171,23 @@ class MailingStore:
     def mark(
         self, unit: UnitOfWork, mailing_id: str, client_id: str, outcome: Outcome, message_id: str | None
     ) -> None:
-        """The recipient's marker (refused when they were handled already) and its count."""
+        """The recipient's marker: refused (the whole unit) when they were handled already."""
         recipients = self._recipients
         unit.put(
             recipients(f"MAILED#{mailing_id}", client_id, outcome=outcome, message_id=message_id),
             condition=recipients.pk.does_not_exist(),
             tag="mailed",
         )
-        self.add_to(unit, mailing_id, outcome)
 
     def add_to(self, unit: UnitOfWork, mailing_id: str, counter: str, by: int = 1) -> None:
+        self.add_counts(unit, mailing_id, {counter: by})
+
+    def add_counts(self, unit: UnitOfWork, mailing_id: str, counts: dict[str, int]) -> None:
+        """One update of the mailing's counters (a transaction may touch an item once)."""
         model = self._items
-        unit.update(model(*_key(mailing_id)), [getattr(model, counter).add(by)])
+        actions = [getattr(model, counter).add(by) for counter, by in counts.items() if by]
+        if actions:
+            unit.update(model(*_key(mailing_id)), actions)
 
     def start(self, mailing: Mailing) -> bool:
         """scheduled -> sending; False when it is not scheduled any more."""
