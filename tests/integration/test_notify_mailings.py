@@ -26,6 +26,7 @@ import pytest
 from notify_world import ADMIN, CLIENTS, NOTIFY, Clock, Provider, new_client, run_schedule, sent_emails
 
 from lanka_platform.contracts.clients import ClientContactsChanged
+from lanka_platform.contracts.deals import MessageRequested
 from lanka_platform.events import envelope
 
 HEAD = ("hanna", "head")
@@ -457,3 +458,35 @@ def test_a_tampered_unsubscribe_link_is_refused_and_changes_nothing(world):
     # then
     assert page.status_code == 403 and posted.status_code == 403
     assert _consent(world, client_id)["granted"] is True
+
+
+def test_a_message_to_one_client_does_not_wait_behind_a_mailing(world, provider):
+    # given: a mailing has queued more messages than one run of the deliveries sends
+    Clock(world)
+    save_template(world)
+    publish_all(
+        world,
+        [
+            ClientContactsChanged(
+                client_id=f"c{i:03d}",
+                name=f"Клієнт {i}",
+                emails=[f"c{i:03d}@example.com"],
+                marketing_consent=True,
+                client_version=1,
+            )
+            for i in range(60)
+        ],
+    )
+    mailing = start_mailing(world, channel="email")
+    run_until_finished(world, mailing["id"])
+    olena = new_client(world, email="olena@example.com")
+    # when her order is ready, after the mailing was queued
+    world.publish(
+        MessageRequested(
+            message_id="ready-1", client_id=olena, template="order_ready", variables={"deal_title": "Кухня"}
+        )
+    )
+    run_schedule("deliveries")
+    # then the first run of the deliveries tells her
+    assert "olena@example.com" in emails_to()
+    assert 0 < mailing_of(world, mailing["id"])["sent"] < 60

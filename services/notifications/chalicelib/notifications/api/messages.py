@@ -68,7 +68,8 @@ def on_contacts_changed(event: Envelope[ClientContactsChanged], unit: UnitOfWork
     """Keep where the client is reached (a late, older version changes nothing)."""
     data = event.data
     contacts = ContactStore(service.store)
-    if contacts.version(data.client_id) >= data.client_version:
+    read_version = contacts.version(data.client_id)
+    if read_version >= data.client_version:
         return
     card = ContactCard(
         client_id=data.client_id,
@@ -85,7 +86,7 @@ def on_contacts_changed(event: Envelope[ClientContactsChanged], unit: UnitOfWork
         version=data.client_version,
     )
     mailings.sync_audience(unit, contacts.own(data.client_id), card)
-    contacts.put(unit, card)
+    contacts.put(unit, card, read_version)
 
 
 @service.handles(ClientMerged)

@@ -3,6 +3,7 @@
 | item            | pk                   | sk                      | gsi1pk / gsi1sk                   |
 | --------------- | -------------------- | ----------------------- | --------------------------------- |
 | message         | MESSAGE#<id>         | MESSAGE                 | MSGDUE / <due at>#<id> (pending)  |
+|                 |                      |                         | MSGBULKDUE / ... (a mailing's)    |
 |                 |                      |                         | MSGPARKED / <parked at>#<id>      |
 | client's message| MESSAGES#<client id> | <requested at>#<id>     |                                   |
 
@@ -11,6 +12,10 @@ moment it is due (a reminder a day ahead, a retry after its backoff, a night mes
 the quiet hours). A sweep reads what is due with one Query, oldest first, never a Scan; it
 holds only pending messages, so it stays small however many were ever sent. A sent,
 cancelled or parked message leaves it; parked ones are listed from `MSGPARKED`.
+
+A mass mailing's messages wait in their own partition (`MSGBULKDUE`): a sweep takes what
+is due in `MSGDUE` first and fills the rest of its batch from the mailings, so a booking
+confirmation never queues behind ten thousand newsletters.
 
 A sweep claims a message by bumping its attempt count on condition that the count is what
 it read, and moves it a lease ahead in the index: two sweeps never send one attempt twice,
@@ -33,6 +38,7 @@ from lanka_platform.problems import Problem
 from lanka_platform.storage import ConditionFailed, Gsi1, Store, TableModel, UnitOfWork
 
 DUE = "MSGDUE"
+BULK_DUE = "MSGBULKDUE"
 PARKED = "MSGPARKED"
 CLAIM_LEASE = timedelta(minutes=10)
 
@@ -61,6 +67,10 @@ def _due(at: datetime, message_id: str) -> str:
     return f"{to_iso(at)}#{message_id}"
 
 
+def _due_partition(message: OutgoingMessage) -> str:
+    return BULK_DUE if message.mailing_id else DUE
+
+
 def _conditional(error: UpdateError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
@@ -76,7 +86,7 @@ class MessageStore:
         item = self._items(pk=pk, sk=sk, body=message.model_dump_json(), status=message.status)
         item.attempts = message.attempts
         if message.is_pending:
-            item.gsi1pk, item.gsi1sk = DUE, _due(message.due_at, message.id)
+            item.gsi1pk, item.gsi1sk = _due_partition(message), _due(message.due_at, message.id)
         return item
 
     def add(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
@@ -115,7 +125,9 @@ class MessageStore:
     def due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         """Pending messages due by the end of this minute, oldest first."""
         upto = to_iso(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
-        found = self._items.gsi1.query(DUE, self._items.gsi1sk < upto, limit=limit)
+        found = list(self._items.gsi1.query(DUE, self._items.gsi1sk < upto, limit=limit))
+        if len(found) < limit:
+            found += self._items.gsi1.query(BULK_DUE, self._items.gsi1sk < upto, limit=limit - len(found))
         return [OutgoingMessage.model_validate_json(item.body) for item in found]
 
     def claim(self, message: OutgoingMessage, now: datetime) -> OutgoingMessage | None:
@@ -130,7 +142,7 @@ class MessageStore:
                     model.body.set(claimed.model_dump_json()),
                     model.gsi1sk.set(_due(now + CLAIM_LEASE, message.id)),
                 ],
-                condition=(model.attempts == message.attempts) & (model.gsi1pk == DUE),
+                condition=(model.attempts == message.attempts) & (model.gsi1pk == _due_partition(message)),
             )
         except UpdateError as error:
             if _conditional(error):
@@ -147,7 +159,10 @@ class MessageStore:
         model = self._items
         actions: list[Action] = [model.body.set(message.model_dump_json()), model.status.set(message.status)]
         if message.is_pending:
-            actions += [model.gsi1pk.set(DUE), model.gsi1sk.set(_due(message.due_at, message.id))]
+            actions += [
+                model.gsi1pk.set(_due_partition(message)),
+                model.gsi1sk.set(_due(message.due_at, message.id)),
+            ]
         elif message.status == "parked":
             actions += [model.gsi1pk.set(PARKED), model.gsi1sk.set(_due(now, message.id))]
         else:
@@ -178,7 +193,7 @@ class MessageStore:
         try:
             model(*_key(message.id)).update(
                 actions=[model.body.set(moved.model_dump_json()), model.gsi1sk.set(_due(until, message.id))],
-                condition=(model.attempts == message.attempts) & (model.gsi1pk == DUE),
+                condition=(model.attempts == message.attempts) & (model.gsi1pk == _due_partition(message)),
             )
         except UpdateError as error:
             if _conditional(error):
@@ -194,7 +209,7 @@ class MessageStore:
                 model.body.set(message.model_dump_json()),
                 model.status.set(message.status),
                 model.attempts.set(message.attempts),
-                model.gsi1pk.set(DUE),
+                model.gsi1pk.set(_due_partition(message)),
                 model.gsi1sk.set(_due(message.due_at, message.id)),
             ],
             condition=model.gsi1pk == PARKED,
