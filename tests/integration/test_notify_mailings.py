@@ -14,6 +14,7 @@ served there.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -30,7 +31,8 @@ from lanka_platform.contracts.deals import MessageRequested
 from lanka_platform.events import envelope
 
 HEAD = ("hanna", "head")
-SIZE = int(__import__("os").environ.get("MAILING_TEST_SIZE", "1000"))
+# The audience of the big test (MAILING_TEST_SIZE=150 for a quick run while developing).
+SIZE = int(os.environ.get("MAILING_TEST_SIZE", "1000"))
 LINK = re.compile(r"https?://\S+/public/unsubscribe\?\S+")
 
 
