@@ -492,3 +492,30 @@ def test_a_message_to_one_client_does_not_wait_behind_a_mailing(world, provider)
     # then the first run of the deliveries tells her
     assert "olena@example.com" in emails_to()
     assert 0 < mailing_of(world, mailing["id"])["sent"] < 60
+
+
+def test_an_erased_client_leaves_the_mailing_audience(world):
+    # given
+    from lanka_platform.contracts.clients import ClientErased
+
+    publish_all(
+        world,
+        [
+            ClientContactsChanged(
+                client_id=f"c{i}",
+                name="Клієнт",
+                emails=[f"c{i}@example.com"],
+                marketing_consent=True,
+                client_version=1,
+            )
+            for i in range(2)
+        ],
+    )
+    # when
+    world.publish(ClientErased(client_id="c0", placeholder_name="Видалений клієнт"))
+    # then
+    preview = world.http.post(f"{NOTIFY}/mailings/preview", json={}, headers=world.headers(*HEAD))
+    assert preview.get_json()["recipients"] == 1
+    assert not [
+        i for i in world.items("notifications") if i["pk"].startswith("AUDIENCE#") and i["sk"] == "c0"
+    ]

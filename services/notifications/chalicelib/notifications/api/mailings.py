@@ -58,18 +58,23 @@ class PageQuery(Schema):
 
 def sync_audience(unit: UnitOfWork, before: ContactCard | None, after: ContactCard | None) -> None:
     """List the client in the partitions their consent and segments put them in, and take
-    them out of the rest (a withdrawn consent takes them out of every one)."""
+    them out of the rest (a withdrawn consent, an erase or a merge takes them out of all)."""
     audience = AudienceStore(service.store)
     old, new = mass.partitions(before), mass.partitions(after)
-    for partition in old - new:
-        audience.leave(unit, partition, before.client_id)  # type: ignore[union-attr]
-        audience.count(unit, partition, -1)
+    if before is not None:
+        for partition in old - new:
+            audience.leave(unit, partition, before.client_id)
+            audience.count(unit, partition, -1)
+    if after is None:
+        return
     for partition in new - old:
         audience.count(unit, partition, 1)
-    assert after is not None or not new
-    changed = before is None or (before.tags, before.source_channel) != (after.tags, after.source_channel)  # type: ignore[union-attr]
-    for partition in new if changed else new - old:
-        audience.join(unit, partition, after.client_id, after.tags, after.source_channel)  # type: ignore[union-attr]
+    segments_changed = before is None or (before.tags, before.source_channel) != (
+        after.tags,
+        after.source_channel,
+    )
+    for partition in new if segments_changed else new - old:
+        audience.join(unit, partition, after.client_id, after.tags, after.source_channel)
 
 
 def _size(audience: Audience) -> AudienceSize:
