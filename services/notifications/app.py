@@ -9,6 +9,7 @@ from chalicelib.notifications.api import (
     conversations,
     digest,
     inbound,
+    mailings,
     messages,
     sending,
     settings,
@@ -21,5 +22,17 @@ inbox = service.inbox
 outbox_sweep = service.outbox_sweep
 deliveries = sending.delivery_schedule
 digest_job = digest.digest_schedule
+mailing_job = mailings.mailing_schedule
 
-ROUTE_MODULES = (templates, alerts, messages, bookings, sending, settings, digest, conversations, inbound)
+ROUTE_MODULES = (
+    templates,
+    alerts,
+    messages,
+    bookings,
+    sending,
+    settings,
+    digest,
+    conversations,
+    inbound,
+    mailings,
+)

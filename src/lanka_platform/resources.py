@@ -276,8 +276,9 @@ SERVICES: tuple[Service, ...] = (
             *_EVERYONE_CONSUMES,
         ),
         # `deliveries` sends the messages that are due (retries, reminders, after quiet
-        # hours); `digest` posts the head's morning digest at 08:00 company time.
-        schedules=("outbox_sweep", "deliveries", "digest"),
+        # hours); `digest` posts the head's morning digest at 08:00 company time;
+        # `mailings` queues the next pages of the mass mailings that are sending.
+        schedules=("outbox_sweep", "deliveries", "digest", "mailings"),
         buckets=(f"{PREFIX}-inbound-mail",),
     ),
 )

@@ -325,3 +325,44 @@ def test_only_an_admin_may_take_in_stored_mail(world):
     # then
     assert response.status_code == 403
     assert nothing_kept(world)
+
+
+def test_a_reply_by_email_threads_under_the_clients_mail_and_their_answer_comes_back_to_it(
+    world, monkeypatch
+):
+    # given: Iryna wrote by e-mail, and the CRM may send mail
+    from notify_world import run_schedule, sent_emails
+
+    monkeypatch.setenv("LANKA_EMAIL_SENDER", "Lanka <no-reply@lanka.example>")
+    boto3.client("sesv2").create_email_identity(EmailIdentity="lanka.example")
+    _store_mail("inbox/m1")
+    _receive(world, "inbox/m1")
+    world.router.deliver_all()
+    (client,) = clients_of(world)
+    # when a manager answers from the CRM
+    reply = world.http.post(
+        f"{API}/conversations/{client['id']}/replies",
+        json={"text": "Добрий день! Завтра о 10:00 приїде замірник."},
+        headers=world.headers("boss", "head"),
+    )
+    run_schedule("deliveries")
+    # then the e-mail answers hers, with a Message-ID of our own
+    assert reply.status_code == 201, reply.get_json()
+    (sent,) = sent_emails()
+    assert sent["In-Reply-To"] == "<inbox/m1@mail.example.com>"
+    assert sent["References"] == "<inbox/m1@mail.example.com>"
+    ours = str(sent["Message-ID"])
+    assert ours.startswith(f"<{reply.get_json()['id']}@")
+    # and when she answers that e-mail from another address, it joins her conversation
+    _store_mail(
+        "inbox/m3",
+        subject="Re: Шафа в передпокій",
+        sender="iryna.work@example.com",
+        message_id="<m3@mail.example.com>",
+        date="Fri, 27 Nov 2026 11:00:00 +0200",
+        In_Reply_To=ours,
+        References=f"<inbox/m1@mail.example.com> {ours}",
+    )
+    _receive(world, "inbox/m3")
+    world.router.deliver_all()
+    assert [c["id"] for c in clients_of(world)] == [client["id"]]

@@ -666,3 +666,28 @@ def test_a_message_to_a_merged_client_reaches_the_survivor(world, provider):
     assert response.status_code == 200, response.get_json()
     [(_, _, body)] = provider.to("telegram")  # the survivor has both clients' contacts now
     assert body["chat_id"] == "123456789"
+
+
+def test_a_booking_on_a_salon_deal_is_confirmed_once(world, provider):
+    # given: a client with a deal in the salon pipeline, whose rule moves it on a booking
+    Clock(world, NOON)
+    client = new_client(world, email="olena@example.com")
+    salon = world.http.post("/api/deals/pipelines/templates/salon", headers=world.headers(*ADMIN))
+    assert salon.status_code == 201, salon.get_json()
+    opened = world.http.post(
+        "/api/deals/deals",
+        json={"client_id": client, "title": "Стрижка", "pipeline_id": salon.get_json()["id"]},
+        headers=world.headers(),
+    )
+    assert opened.status_code == 201, opened.get_json()
+    world.router.deliver_all()
+    # when
+    world.publish(booking(client, NOON + timedelta(days=2), deal_id=opened.get_json()["id"]))
+    world.router.deliver_all()
+    run_schedule("deliveries")
+    # then: the deal moved, and the client got one confirmation
+    moved = world.http.get(f"/api/deals/deals/{opened.get_json()['id']}", headers=world.headers(*ADMIN))
+    assert moved.get_json()["stage"] == "booked"
+    told = [m["template"] for m in messages_of(world, client) if m["template"] != "booking_reminder"]
+    assert told == ["booking_confirmation"]
+    assert len(sent_emails()) == 1

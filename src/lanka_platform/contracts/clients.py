@@ -119,6 +119,8 @@ class ClientContactsChanged(_ClientsEvent):
     preferred_channel: Literal["email", "sms", "telegram", "viber"] | None = None
     locale: Literal["uk", "en"] = "uk"
     marketing_consent: bool = False
+    tags: list[str] = Field(default_factory=list, description="The client's tags (mailing segments)")
+    source_channel: str | None = Field(default=None, description="Where the client first came from")
     client_version: int = Field(description="The client's version after the change")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import parse_qs
 
+from chalice.app import Response
 from chalicelib.clients.domain import clients, duplicates, personal_data, search
 from chalicelib.clients.domain.audit import AuditPage
 from chalicelib.clients.domain.custom_fields import CustomFieldSet
@@ -12,7 +14,7 @@ from chalicelib.clients.domain.timeline import TimelineKind, TimelinePage
 from chalicelib.clients.domain.visibility import FIELD_ROLES, OFFICE_ROLES, SUPERVISOR_ROLES
 from chalicelib.clients.service import service
 from chalicelib.clients.store import AuditLog, ClientStore, FieldWork, TimelineStore
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from lanka_platform import links
 from lanka_platform.api import Call
@@ -293,17 +295,104 @@ def unsubscribe_link(call: Call, client_id: str) -> personal_data.UnsubscribeLin
     )
 
 
-@service.route("/public/unsubscribe", "POST", body=UnsubscribeBody, response=UnsubscribeAnswer, public=True)
-def unsubscribe(call: Call, body: UnsubscribeBody) -> UnsubscribeAnswer:
+class UnsubscribeQuery(Schema):
+    """The link's own parameters: a mail client opens it (GET) or posts to it (RFC 8058)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    client: str | None = Field(default=None, min_length=1, max_length=64)
+    signature: str | None = Field(default=None, min_length=10, max_length=64)
+
+
+@service.route("/public/unsubscribe", query=UnsubscribeQuery, public=True)
+def unsubscribe_page(call: Call, query: UnsubscribeQuery) -> Response:
+    """The page the link in a message opens: it asks to confirm and changes nothing (mail
+    scanners open links on their own); its button posts to the same link."""
+    if not _signed(call, query.client, query.signature):
+        return _page(403, _INVALID)
+    return _page(200, _CONFIRM)
+
+
+@service.route("/public/unsubscribe", "POST", query=UnsubscribeQuery, response=UnsubscribeAnswer, public=True)
+def unsubscribe(call: Call, query: UnsubscribeQuery) -> UnsubscribeAnswer | Response:
     """A client withdraws marketing consent from the link in a message (no login; the link
-    is signed). Answers the same for every valid link and reveals nothing about the client."""
-    if not links.verify(call.store.settings.link_secret, UNSUBSCRIBE, body.client, body.signature):
+    is signed): JSON `{client, signature}`, the confirmation page's button, or a mail
+    client's one-click POST (`List-Unsubscribe=One-Click`, RFC 8058) to the link itself.
+    Answers the same for every valid link and reveals nothing about the client."""
+    raw = call.request.raw_body or b""
+    raw = raw.encode() if isinstance(raw, str) else raw
+    if len(raw) > call.store.settings.max_body_bytes:
+        raise Problem.too_large(call.store.settings.max_body_bytes)
+    kind = (call.request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        form = parse_qs(raw.decode("utf-8", "replace"))
+        client, signature = query.client, query.signature
+        if not form.get("List-Unsubscribe") and not form.get("confirm"):
+            return _page(400, _INVALID)
+        if not _signed(call, client, signature):
+            return _page(403, _INVALID)
+        _withdraw(call, str(client))
+        call.unit.commit()  # a page is the answer here, so this view commits its own writes
+        call.service.relay(call.unit.events)
+        return _page(200, _DONE)
+    if kind != "application/json":
+        raise Problem.unsupported_media_type()
+    try:
+        body = UnsubscribeBody.model_validate_json(raw or b"null")
+    except ValidationError as error:
+        raise Problem.from_validation_error(error) from error
+    if not _signed(call, body.client, body.signature):
         raise Problem.forbidden("This unsubscribe link is not valid.")
+    _withdraw(call, body.client)
+    return UnsubscribeAnswer(unsubscribed=True)
+
+
+def _signed(call: Call, client: str | None, signature: str | None) -> bool:
+    return bool(client and signature) and links.verify(
+        call.store.settings.link_secret, UNSUBSCRIBE, str(client), str(signature)
+    )
+
+
+def _withdraw(call: Call, client_id: str) -> None:
     store = _clients(call)
-    client = store.get(body.client)
+    client = store.get(client_id)
     if client is not None and client.status == "active":
         clients.set_consent(call.unit, store, client, False, "unsubscribe link", call.store.clock())
-    return UnsubscribeAnswer(unsubscribed=True)
+
+
+_CONFIRM = (
+    "Відписатися від розсилки?",
+    "<p>Ви більше не отримуватимете від нас рекламних повідомлень.</p>"
+    '<form method="post"><input type="hidden" name="confirm" value="yes">'
+    '<button type="submit">Відписатися</button></form>'
+    '<p lang="en">Unsubscribe from our mailings? <small>Press the button to confirm.</small></p>',
+)
+_DONE = (
+    "Ви відписалися",
+    "<p>Готово: ми більше не надсилатимемо вам розсилок.</p>"
+    '<p lang="en">Done: you will get no more mailings from us.</p>',
+)
+_INVALID = (
+    "Посилання недійсне",
+    "<p>Це посилання для відписки недійсне або пошкоджене.</p>"
+    '<p lang="en">This unsubscribe link is not valid.</p>',
+)
+
+
+def _page(status: int, content: tuple[str, str]) -> Response:
+    title, body = content
+    html = (
+        '<!doctype html><html lang="uk"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title></head>"
+        '<body style="font-family:sans-serif;max-width:32em;margin:3em auto">'
+        f"<h1>{title}</h1>{body}</body></html>"
+    )
+    return Response(
+        body=html,
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )
 
 
 @service.route("/custom-fields", response=CustomFieldSet, roles=OFFICE_ROLES)

@@ -106,6 +106,8 @@ def emit_contacts(unit: UnitOfWork, client: Client, now: datetime) -> None:
                 telegram=client.telegram,
                 viber=client.viber,
                 marketing_consent=bool(client.consent and client.consent.granted),
+                tags=client.tags,
+                source_channel=client.source_channel,
                 client_version=client.version,
             ),
             occurred_at=now,
@@ -300,7 +302,8 @@ def update_client(
 
 
 # What notifications must hear about: how the client is named and reached.
-_REACHED_BY = {"name", "phones", "emails", "telegram", "viber", "contacts"}
+# What notifications keeps of a client: where to reach them, and the segments mailings pick.
+_REACHED_BY = {"name", "phones", "emails", "telegram", "viber", "contacts", "tags", "source_channel"}
 
 
 def _emit_updated(unit: UnitOfWork, client: Client, changed: list[str], now: datetime) -> None:

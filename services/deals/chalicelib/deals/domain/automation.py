@@ -1036,12 +1036,13 @@ def _templates() -> dict[str, Any]:
                     priority="high",
                 ),
             ),
+            # The client's confirmation (with its calendar invite and reminders) is sent by
+            # notifications from the booking itself: a message here would be a second one.
             _rule(
                 "booked",
-                "Запис: «Записано» і підтвердження",
+                "Запис: «Записано»",
                 BookingTrigger(type="booking_created"),
                 _move("booked"),
-                _message("booking_confirmed"),
                 conditions=_in_stage("new"),
             ),
             _rule(

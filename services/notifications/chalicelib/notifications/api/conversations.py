@@ -69,7 +69,7 @@ def file_message(
     entry = inbound.entry_of(message, client_id)
     conversations.add_entry(unit, entry)
     summary = inbound.summarize(
-        conversations.summary(client_id), entry, name, owner_id, inbound.reply_route(message)
+        conversations.summary(client_id), entry, name, owner_id, inbound.reply_route(message), message.mail_id
     )
     if summary is not None:
         conversations.put_summary(unit, summary)
@@ -246,6 +246,9 @@ def reply(call: Call, client_id: str, body: NewReply) -> ConversationEntry:
     variables = {"text": body.text, "mail_id": f"<{reply_id}@{channel_settings().mail_domain}>"}
     if summary is not None and summary.reply_address and channel == summary.reply_channel:
         variables["address"] = summary.reply_address
+    if channel == "email" and summary is not None and summary.last_mail_id:
+        # The client's mail program shows the answer under their own last e-mail.
+        variables["in_reply_to"] = summary.last_mail_id
     # Sent as written (not a template), to the address the client wrote from when known.
     address = variables.get("address")
     outbox.queue_message(

@@ -3,6 +3,7 @@ the contact projection they are sent by; the admin's parked list and redrive."""
 
 from __future__ import annotations
 
+from chalicelib.notifications.api import mailings
 from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.contacts import ContactCard
 from chalicelib.notifications.domain.messages import Attachment, MessagePage, OutgoingMessage
@@ -67,36 +68,43 @@ def on_contacts_changed(event: Envelope[ClientContactsChanged], unit: UnitOfWork
     """Keep where the client is reached (a late, older version changes nothing)."""
     data = event.data
     contacts = ContactStore(service.store)
-    if contacts.version(data.client_id) >= data.client_version:
+    read_version = contacts.version(data.client_id)
+    if read_version >= data.client_version:
         return
-    contacts.put(
-        unit,
-        ContactCard(
-            client_id=data.client_id,
-            name=data.name,
-            phones=data.phones,
-            emails=data.emails,
-            telegram=data.telegram,
-            viber=data.viber,
-            preferred_channel=data.preferred_channel,
-            locale=data.locale,
-            marketing_consent=data.marketing_consent,
-            version=data.client_version,
-        ),
+    card = ContactCard(
+        client_id=data.client_id,
+        name=data.name,
+        phones=data.phones,
+        emails=data.emails,
+        telegram=data.telegram,
+        viber=data.viber,
+        preferred_channel=data.preferred_channel,
+        locale=data.locale,
+        marketing_consent=data.marketing_consent,
+        tags=data.tags,
+        source_channel=data.source_channel,
+        version=data.client_version,
     )
+    mailings.sync_audience(unit, contacts.own(data.client_id), card)
+    contacts.put(unit, card, read_version)
 
 
 @service.handles(ClientMerged)
 def on_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
-    """Messages still due to the merged client go to the survivor's contacts."""
-    ContactStore(service.store).merged(unit, event.data.merged_id, event.data.survivor_id)
+    """Messages still due to the merged client go to the survivor's contacts; the merged
+    client leaves the mailing audience (the survivor's own card lists them)."""
+    contacts = ContactStore(service.store)
+    mailings.sync_audience(unit, contacts.own(event.data.merged_id), None)
+    contacts.merged(unit, event.data.merged_id, event.data.survivor_id)
 
 
 @service.handles(ClientErased)
 def on_client_erased(event: Envelope[ClientErased], unit: UnitOfWork) -> None:
     """The person's contacts and what was to be said to them are forgotten; nothing still
     queued is sent. That a message existed stays."""
-    ContactStore(service.store).forget(unit, event.data.client_id)
+    contacts = ContactStore(service.store)
+    mailings.sync_audience(unit, contacts.own(event.data.client_id), None)
+    contacts.forget(unit, event.data.client_id)
     MessageStore(service.store).scrub_client(unit, event.data.client_id)
 
 

@@ -10,7 +10,9 @@ messages to clients until the morning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -22,16 +24,24 @@ from chalicelib.notifications.domain.contacts import ContactCard, channel_order
 from chalicelib.notifications.domain.messages import Attempt, OutgoingMessage
 from chalicelib.notifications.domain.quiet import LOUD_CHANNELS, QuietHours, morning_after
 from chalicelib.notifications.service import service
-from chalicelib.notifications.store import ContactStore, MessageStore, SettingsStore, TemplateStore
+from chalicelib.notifications.store import (
+    ContactStore,
+    MailingStore,
+    MessageStore,
+    SettingsStore,
+    TemplateStore,
+)
 
 from lanka_platform import links, observability
 from lanka_platform.problems import Problem
+from lanka_platform.storage import UnitOfWork
 
 if TYPE_CHECKING:
     from chalicelib.notifications.channels.settings import ChannelSettings
 
 SWEEP_BATCH = 50
 UNSUBSCRIBE = "unsubscribe"  # the purpose the clients service signs unsubscribe links for
+FOOTER = "Відписатися від розсилки / Unsubscribe"
 
 
 def send_due() -> dict[str, int]:
@@ -44,17 +54,32 @@ def send_due() -> dict[str, int]:
     from chalicelib.notifications.channels.settings import ChannelSettings
 
     settings = ChannelSettings()
-    counts = {"sent": 0, "retrying": 0, "parked": 0, "deferred": 0, "overtaken": 0}
+    counts = {"sent": 0, "retrying": 0, "parked": 0, "deferred": 0, "overtaken": 0, "cancelled": 0}
+    mailings: dict[str, str] = {}
     for message in box.due(now, SWEEP_BATCH):
-        counts[_deliver(box, message, now, quiet, settings)] += 1
+        if message.mailing_id:
+            if message.mailing_id not in mailings:
+                found = MailingStore(store).get(message.mailing_id)
+                mailings[message.mailing_id] = found.status if found else "cancelled"
+            counts[_deliver(box, message, now, quiet, settings, mailings[message.mailing_id])] += 1
+        else:
+            counts[_deliver(box, message, now, quiet, settings)] += 1
     return counts
 
 
 def _deliver(
-    box: MessageStore, message: OutgoingMessage, now: datetime, quiet: QuietHours, settings: ChannelSettings
+    box: MessageStore,
+    message: OutgoingMessage,
+    now: datetime,
+    quiet: QuietHours,
+    settings: ChannelSettings,
+    mailing_status: str | None = None,
 ) -> str:
     store = service.store
     card = ContactStore(store).get(message.client_id) if message.client_id else None
+    if message.mailing_id and (mailing_status == "cancelled" or card is None or not card.marketing_consent):
+        # The mailing was cancelled, or the client withdrew consent after it was queued.
+        return _drop(box, message, now)
     addresses = _addresses(message, card)
     if message.client_id and addresses and addresses[0][0] in LOUD_CHANNELS:
         morning = morning_after(quiet, now, store.settings.timezone)
@@ -110,13 +135,30 @@ def _deliver(
                 "log": log,
             }
         )
-    if not box.settle(settled, now):
+    if not box.settle(settled, now, _count_in_mailing(settled)):
         return "overtaken"
     if settled.status == "parked":
         observability.logger(service.name).warning(
             "A message was parked", extra={"message_id": settled.id, "attempts": settled.attempts}
         )
     return "sent" if result.ok else settled.status
+
+
+def _count_in_mailing(message: OutgoingMessage) -> Callable[[UnitOfWork], None] | None:
+    """A mailing's message, settled for good, adds to the mailing's counters with it."""
+    counter = {"sent": "sent", "parked": "failed", "cancelled": "cancelled_messages"}.get(message.status)
+    if message.mailing_id is None or counter is None:
+        return None
+    mailing_id = message.mailing_id
+    return lambda unit: MailingStore(service.store).add_to(unit, mailing_id, counter)
+
+
+def _drop(box: MessageStore, message: OutgoingMessage, now: datetime) -> str:
+    claimed = box.claim(message, now)
+    if claimed is None:
+        return "overtaken"
+    dropped = claimed.model_copy(update={"status": "cancelled", "last_error": "Not sent: mailing stopped"})
+    return "cancelled" if box.settle(dropped, now, _count_in_mailing(dropped)) else "overtaken"
 
 
 def _addresses(message: OutgoingMessage, card: ContactCard | None) -> list[tuple[str, str]]:
@@ -147,16 +189,32 @@ def _render(
         # A reply written by staff is sent as written: it is not a template.
         rendered = templates.as_written(message.subject, message.text or "", channel)
     unsubscribe = None
-    if channel == "email" and message.client_id:
+    text, html = rendered.text, rendered.html
+    if (channel == "email" or message.mailing_id) and message.client_id:
         signature = links.sign(service.store.settings.link_secret, UNSUBSCRIBE, message.client_id)
         query = urlencode({"client": message.client_id, "signature": signature})
         unsubscribe = f"{settings.public_base_url.rstrip('/')}/api/clients/public/unsubscribe?{query}"
+    if message.mailing_id and unsubscribe:
+        # A mailing says in its body how to stop it, not only in the List-Unsubscribe header.
+        text = f"{text}\n\n{FOOTER}: {unsubscribe}"
+        if html:
+            link = f'<p style="font-size:small"><a href="{escape(unsubscribe)}">{FOOTER}</a></p>'
+            html = html.replace("</body>", f"{link}</body>", 1)
+    headers = {}
+    if channel == "email" and message.template is None:
+        # A reply from the CRM: its Message-ID is the one the conversation remembered, and
+        # it answers the client's last e-mail, so both sides see one thread.
+        if message.variables.get("mail_id"):
+            headers["Message-ID"] = message.variables["mail_id"]
+        if message.variables.get("in_reply_to"):
+            headers["In-Reply-To"] = headers["References"] = message.variables["in_reply_to"]
     return Delivery(
         message_id=message.id,
         to=to,
-        text=rendered.text,
+        text=text,
+        headers=headers,
         subject=rendered.subject,
-        html=rendered.html,
+        html=html,
         attachments=tuple(message.attachments),
         unsubscribe_url=unsubscribe,
     )

@@ -28,7 +28,12 @@ class SesEmail:
         message["To"] = delivery.to
         message["Subject"] = delivery.subject or ""
         message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(idstring=delivery.message_id, domain="lanka")
+        message["Message-ID"] = delivery.headers.get("Message-ID") or make_msgid(
+            idstring=delivery.message_id, domain="lanka"
+        )
+        for name in ("In-Reply-To", "References"):
+            if delivery.headers.get(name):
+                message[name] = delivery.headers[name]
         if delivery.unsubscribe_url:
             message["List-Unsubscribe"] = f"<{delivery.unsubscribe_url}>"
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

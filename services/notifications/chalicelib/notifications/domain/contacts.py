@@ -29,6 +29,8 @@ class ContactCard(Schema):
     preferred_channel: Channel | None = None
     locale: Locale = "uk"
     marketing_consent: bool = False
+    tags: list[str] = []
+    source_channel: str | None = None
     version: int = 0
 
     def address(self, channel: Channel) -> str | None:

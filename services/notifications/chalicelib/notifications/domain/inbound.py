@@ -104,6 +104,9 @@ class ConversationSummary(Schema):
     preview: str = ""
     reply_channel: OutChannel | None = Field(default=None, description="Where a reply goes by default")
     reply_address: str | None = Field(default=None, exclude=True)
+    last_mail_id: str | None = Field(
+        default=None, description="Message-ID of the client's last e-mail (a reply threads under it)"
+    )
 
 
 class InboxPage(Schema):
@@ -341,6 +344,7 @@ def summarize(
     client_name: str | None,
     owner_id: str | None,
     reply: tuple[OutChannel | None, str | None] = (None, None),
+    mail_id: str | None = None,
 ) -> ConversationSummary | None:
     """The inbox line after `entry`; None when an older entry arrives late (the line stays)."""
     if previous is not None and previous.last_at > entry.at:
@@ -356,4 +360,5 @@ def summarize(
         preview=(entry.text or entry.subject or "")[:140],
         reply_channel=channel or (previous.reply_channel if previous else None),
         reply_address=address or (previous.reply_address if previous else None),
+        last_mail_id=mail_id or (previous.last_mail_id if previous else None),
     )

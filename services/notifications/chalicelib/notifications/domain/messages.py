@@ -56,6 +56,7 @@ class OutgoingMessage(Schema):
     subject: str | None = None
     channel: str | None = Field(default=None, description="Asked-for channel; None: the preferred one")
     deal_id: str | None = None
+    mailing_id: str | None = Field(default=None, description="Set on a mass mailing's messages")
     variables: dict[str, str] = Field(default_factory=dict)
     attachments: list[Attachment] = Field(default_factory=list)
     status: MessageStatus = "queued"

@@ -7,6 +7,7 @@ from chalicelib.notifications.store import (
     contacts,
     conversations,
     digest,
+    mailings,
     messages,
     records,
     templates,
@@ -15,6 +16,7 @@ from chalicelib.notifications.store.bookings import ReminderStore
 from chalicelib.notifications.store.contacts import ContactStore, SettingsStore
 from chalicelib.notifications.store.conversations import ConversationStore, InboundStore
 from chalicelib.notifications.store.digest import DigestStore
+from chalicelib.notifications.store.mailings import AudienceStore, MailingStore
 from chalicelib.notifications.store.messages import MessageStore
 from chalicelib.notifications.store.records import AlertStore, SubscriptionStore
 from chalicelib.notifications.store.templates import TemplateStore
@@ -27,15 +29,18 @@ MODELS = (
     *bookings.MODELS,
     *digest.MODELS,
     *conversations.MODELS,
+    *mailings.MODELS,
 )
 
 __all__ = [
     "MODELS",
     "AlertStore",
+    "AudienceStore",
     "ContactStore",
     "ConversationStore",
     "DigestStore",
     "InboundStore",
+    "MailingStore",
     "MessageStore",
     "ReminderStore",
     "SettingsStore",

@@ -54,12 +54,38 @@ class ContactStore:
             return None
         return ContactCard.model_validate_json(item.body)
 
+    def own(self, client_id: str) -> ContactCard | None:
+        """The client's own card (None for a merged client: it has none of its own now)."""
+        item = self._item(client_id)
+        if item is None or not item.body or item.merged_into:
+            return None
+        return ContactCard.model_validate_json(item.body)
+
+    def many(self, client_ids: list[str]) -> dict[str, ContactCard]:
+        """The cards of these clients (BatchGet; merged and unknown ones left out)."""
+        keys = [_key(client_id) for client_id in dict.fromkeys(client_ids)]
+        return {
+            item.pk.removeprefix("CONTACT#"): ContactCard.model_validate_json(item.body)
+            for item in self._items.batch_get(keys)
+            if item.body and not item.merged_into
+        }
+
     def version(self, client_id: str) -> int:
         item = self._item(client_id)
         return int(item.version or 0) if item is not None else 0
 
-    def put(self, unit: UnitOfWork, card: ContactCard) -> None:
-        unit.put(self._items(*_key(card.client_id), body=card.model_dump_json(), version=card.version))
+    def put(self, unit: UnitOfWork, card: ContactCard, read_version: int | None = None) -> None:
+        """Replace the card; with `read_version`, only if it is still the version read (the
+        audience sizes were counted from that card: two changes at once must not both)."""
+        items = self._items
+        condition = None
+        if read_version is not None:
+            condition = items.pk.does_not_exist() | (items.version == read_version)
+        unit.put(
+            items(*_key(card.client_id), body=card.model_dump_json(), version=card.version),
+            condition=condition,
+            tag="contact-card-changed",
+        )
 
     def merged(self, unit: UnitOfWork, merged_id: str, survivor_id: str) -> None:
         unit.put(self._items(*_key(merged_id), merged_into=survivor_id, version=0))

@@ -3,6 +3,7 @@
 | item            | pk                   | sk                      | gsi1pk / gsi1sk                   |
 | --------------- | -------------------- | ----------------------- | --------------------------------- |
 | message         | MESSAGE#<id>         | MESSAGE                 | MSGDUE / <due at>#<id> (pending)  |
+|                 |                      |                         | MSGBULKDUE / ... (a mailing's)    |
 |                 |                      |                         | MSGPARKED / <parked at>#<id>      |
 | client's message| MESSAGES#<client id> | <requested at>#<id>     |                                   |
 
@@ -12,6 +13,10 @@ the quiet hours). A sweep reads what is due with one Query, oldest first, never 
 holds only pending messages, so it stays small however many were ever sent. A sent,
 cancelled or parked message leaves it; parked ones are listed from `MSGPARKED`.
 
+A mass mailing's messages wait in their own partition (`MSGBULKDUE`): a sweep takes what
+is due in `MSGDUE` first and fills the rest of its batch from the mailings, so a booking
+confirmation never queues behind ten thousand newsletters.
+
 A sweep claims a message by bumping its attempt count on condition that the count is what
 it read, and moves it a lease ahead in the index: two sweeps never send one attempt twice,
 and a sweep that dies mid-send leaves the message to be tried again after the lease.
@@ -19,6 +24,7 @@ and a sweep that dies mid-send leaves the message to be tried again after the le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from chalicelib.notifications.domain.messages import OutgoingMessage
@@ -29,9 +35,10 @@ from pynamodb.expressions.update import Action
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import ConditionFailed, Gsi1, Store, TableModel, UnitOfWork
 
 DUE = "MSGDUE"
+BULK_DUE = "MSGBULKDUE"
 PARKED = "MSGPARKED"
 CLAIM_LEASE = timedelta(minutes=10)
 
@@ -60,6 +67,10 @@ def _due(at: datetime, message_id: str) -> str:
     return f"{to_iso(at)}#{message_id}"
 
 
+def _due_partition(message: OutgoingMessage) -> str:
+    return BULK_DUE if message.mailing_id else DUE
+
+
 def _conditional(error: UpdateError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
@@ -75,7 +86,7 @@ class MessageStore:
         item = self._items(pk=pk, sk=sk, body=message.model_dump_json(), status=message.status)
         item.attempts = message.attempts
         if message.is_pending:
-            item.gsi1pk, item.gsi1sk = DUE, _due(message.due_at, message.id)
+            item.gsi1pk, item.gsi1sk = _due_partition(message), _due(message.due_at, message.id)
         return item
 
     def add(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
@@ -114,7 +125,9 @@ class MessageStore:
     def due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         """Pending messages due by the end of this minute, oldest first."""
         upto = to_iso(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
-        found = self._items.gsi1.query(DUE, self._items.gsi1sk < upto, limit=limit)
+        found = list(self._items.gsi1.query(DUE, self._items.gsi1sk < upto, limit=limit))
+        if len(found) < limit:
+            found += self._items.gsi1.query(BULK_DUE, self._items.gsi1sk < upto, limit=limit - len(found))
         return [OutgoingMessage.model_validate_json(item.body) for item in found]
 
     def claim(self, message: OutgoingMessage, now: datetime) -> OutgoingMessage | None:
@@ -129,7 +142,7 @@ class MessageStore:
                     model.body.set(claimed.model_dump_json()),
                     model.gsi1sk.set(_due(now + CLAIM_LEASE, message.id)),
                 ],
-                condition=(model.attempts == message.attempts) & (model.gsi1pk == DUE),
+                condition=(model.attempts == message.attempts) & (model.gsi1pk == _due_partition(message)),
             )
         except UpdateError as error:
             if _conditional(error):
@@ -137,17 +150,34 @@ class MessageStore:
             raise
         return claimed
 
-    def settle(self, message: OutgoingMessage, now: datetime) -> bool:
-        """Write the outcome of a claimed attempt (sent, due again, parked); False when the
-        claim's lease ran out and another sweep has taken the message since."""
+    def settle(
+        self, message: OutgoingMessage, now: datetime, also: Callable[[UnitOfWork], None] | None = None
+    ) -> bool:
+        """Write the outcome of a claimed attempt (sent, due again, parked, cancelled); False
+        when the claim's lease ran out and another sweep has taken the message since. `also`
+        adds writes that must happen with it (a mailing's counters)."""
         model = self._items
         actions: list[Action] = [model.body.set(message.model_dump_json()), model.status.set(message.status)]
         if message.is_pending:
-            actions += [model.gsi1pk.set(DUE), model.gsi1sk.set(_due(message.due_at, message.id))]
+            actions += [
+                model.gsi1pk.set(_due_partition(message)),
+                model.gsi1sk.set(_due(message.due_at, message.id)),
+            ]
         elif message.status == "parked":
             actions += [model.gsi1pk.set(PARKED), model.gsi1sk.set(_due(now, message.id))]
         else:
             actions += [model.gsi1pk.remove(), model.gsi1sk.remove()]
+        if also is not None:
+            unit = self._store.unit_of_work()
+            unit.update(
+                model(*_key(message.id)), actions, condition=model.attempts == message.attempts, tag="settle"
+            )
+            also(unit)
+            try:
+                unit.commit()
+            except ConditionFailed:
+                return False
+            return True
         try:
             model(*_key(message.id)).update(actions=actions, condition=model.attempts == message.attempts)
         except UpdateError as error:
@@ -163,7 +193,7 @@ class MessageStore:
         try:
             model(*_key(message.id)).update(
                 actions=[model.body.set(moved.model_dump_json()), model.gsi1sk.set(_due(until, message.id))],
-                condition=(model.attempts == message.attempts) & (model.gsi1pk == DUE),
+                condition=(model.attempts == message.attempts) & (model.gsi1pk == _due_partition(message)),
             )
         except UpdateError as error:
             if _conditional(error):
@@ -179,7 +209,7 @@ class MessageStore:
                 model.body.set(message.model_dump_json()),
                 model.status.set(message.status),
                 model.attempts.set(message.attempts),
-                model.gsi1pk.set(DUE),
+                model.gsi1pk.set(_due_partition(message)),
                 model.gsi1sk.set(_due(message.due_at, message.id)),
             ],
             condition=model.gsi1pk == PARKED,
