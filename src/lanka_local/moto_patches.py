@@ -18,10 +18,21 @@ The answer is moto's own, to the item: the same items in the same order, the sam
 when a page is full and the partition holds any further key, matching or not. The
 filter expression and the projection are applied afterwards by moto's own code, as
 moto does. Whatever the fast path does not model is left to moto's `Table.query`:
-queries on an index (a GSI's key lives in attributes that `UpdateItem` changes in place,
-so keeping a GSI sorted would take hooks deep in moto), the legacy `QueryFilter` and
-non-key `KeyConditions`, sort keys that are not all strings or all numbers, a `Limit`
-below 1, a `ScanIndexForward` that is not a boolean, and tables created before `install()`.
+the legacy `QueryFilter` and non-key `KeyConditions`, sort keys that are not all strings
+or all numbers, a `Limit` below 1, a `ScanIndexForward` that is not a boolean, and tables
+created before `install()`.
+
+A Query on an index (global or local) is answered by moto's own `Table.query`, but moto
+walks only the items whose index partition key equals the one asked for, instead of
+`all_items()`: the table's items grouped by each index's partition key, in `all_items()`
+order, are kept per index and rebuilt by the first index Query after any write to the
+table. A write is anything that changes the table's partitions (`_Partitions`,
+`_SortedPartition`: put, delete, replace, a cancelled transaction's items put back) and
+every `UpdateItem` (it changes an item's attributes in place; counted before and after).
+moto still checks every walked item against the key condition, so a group that holds more
+than the matching items changes nothing; a group is never missing one, as any write makes
+it stale. Reading the index after a burst of writes costs one walk of the table, as moto
+always does; reading it again costs its partition.
 
 One assumption: an item is at most 405,000 bytes as moto counts them (moto refuses bigger
 ones on every write), so a page holding less than 595,000 bytes can never be closed by the
@@ -106,15 +117,39 @@ def installed() -> Iterator[None]:
         take_back()
 
 
+# The items an index Query walks instead of `all_items()`, per thread: (table, items).
+_walking = threading.local()
+
+
 def _patch_moto() -> Callable[[], None]:
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
     moto_init = Table.__init__
     moto_query = Table.query
+    moto_all_items = Table.all_items
+    moto_update_item = DynamoDBBackend.update_item
 
     def __init__(table: Any, *args: Any, **kwargs: Any) -> None:
         moto_init(table, *args, **kwargs)
-        table.items = defaultdict(_SortedPartition)
+        table.items = _Partitions()
+
+    @functools.wraps(moto_all_items)
+    def all_items(table: Any) -> list[Any]:
+        walking = getattr(_walking, "items", None)
+        if walking is not None and walking[0] is table:
+            return list(walking[1])
+        return moto_all_items(table)  # type: ignore[no-any-return]
+
+    @functools.wraps(moto_update_item)
+    def update_item(backend: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        # The item's attributes change in place: the index groups are stale before and after.
+        table = backend.tables.get(table_name)
+        _wrote(table)
+        try:
+            return moto_update_item(backend, table_name, *args, **kwargs)
+        finally:
+            _wrote(table)
 
     @functools.wraps(moto_query)  # `Table.query.__wrapped__` stays moto's own
     def query(
@@ -133,6 +168,28 @@ def _patch_moto() -> Callable[[], None]:
         range_key_conditions: list[tuple[str, str, list[Any]]] | None = None,
         **filter_kwargs: Any,
     ) -> tuple[list[Any], int, dict[str, Any] | None]:
+        if index_name and not filter_kwargs:
+            walk = _index_partition(table, index_name, hash_key_conditions, moto_all_items)
+            if walk is not None:
+                _walking.items = (table, walk)
+                try:
+                    return moto_query(  # type: ignore[no-any-return]
+                        table,
+                        hash_key,
+                        range_comparison,
+                        range_objs,
+                        limit,
+                        exclusive_start_key,
+                        scan_index_forward,
+                        projection_expressions,
+                        index_name,
+                        consistent_read,
+                        filter_expression,
+                        hash_key_conditions=hash_key_conditions,
+                        range_key_conditions=range_key_conditions,
+                    )
+                finally:
+                    _walking.items = None
         page = None
         if not index_name and not filter_kwargs:
             try:
@@ -174,14 +231,145 @@ def _patch_moto() -> Callable[[], None]:
             results = [item.project(projection_expressions) for item in results]
         return results, scanned_count, last_evaluated_key
 
-    Table.__init__ = __init__  # type: ignore[method-assign]
-    Table.query = query  # type: ignore[method-assign]
+    Table.__init__ = __init__  # type: ignore[method-assign,assignment,unused-ignore]
+    Table.query = query  # type: ignore[method-assign,assignment,unused-ignore]
+    Table.all_items = all_items  # type: ignore[method-assign,assignment,unused-ignore]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment,unused-ignore]
 
     def restore() -> None:
-        Table.__init__ = moto_init  # type: ignore[method-assign]
-        Table.query = moto_query  # type: ignore[method-assign]
+        Table.__init__ = moto_init  # type: ignore[method-assign,assignment,unused-ignore]
+        Table.query = moto_query  # type: ignore[method-assign,assignment,unused-ignore]
+        Table.all_items = moto_all_items  # type: ignore[method-assign,assignment,unused-ignore]
+        DynamoDBBackend.update_item = moto_update_item  # type: ignore[method-assign,assignment,unused-ignore]
 
     return restore
+
+
+def _wrote(table: Any) -> None:
+    items = getattr(table, "items", None)
+    if isinstance(items, _Partitions):
+        items.wrote()
+
+
+def _group_value(value: Any) -> tuple[str, Any] | None:
+    """An index key value as moto compares it (type and cast value); None for a type an
+    index key cannot have."""
+    kind = getattr(value, "type", None)
+    if kind not in ("S", "N", "B"):
+        return None
+    return kind, value.cast_value
+
+
+def _index_partition(
+    table: Any,
+    index_name: str,
+    hash_key_conditions: list[tuple[str, Any]] | None,
+    read_all: Callable[[Any], list[Any]],
+) -> list[Any] | None:
+    """The items an index Query on `hash_key_conditions` has to walk, in `all_items()`
+    order; None when this case is left to moto (then it walks every item)."""
+    partitions = getattr(table, "items", None)
+    if not isinstance(partitions, _Partitions) or not hash_key_conditions:
+        return None
+    index = next((found for found in table.all_indexes() if found.name == index_name), None)
+    if index is None:
+        return None  # moto says which indexes there are
+    hash_attrs = tuple(key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH")
+    given = dict(hash_key_conditions)
+    if len(given) != len(hash_key_conditions) or set(given) != set(hash_attrs):
+        return None
+    key = tuple(_group_value(given[name]) for name in hash_attrs)
+    if None in key:
+        return None
+    return partitions.index_groups(index_name, hash_attrs, lambda: read_all(table)).get(key, [])
+
+
+class _Partitions(defaultdict[Any, Any]):
+    """A table's partitions (hash key -> `_SortedPartition`, or -> the item when the table
+    has no sort key) that know when the table was last written, and keep each index's
+    items grouped by its partition key for as long as nothing was."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(_SortedPartition, *args[1:])
+        self.writes = 0
+        self._groups: dict[str, tuple[int, tuple[str, ...], dict[Any, list[Any]]]] = {}
+
+    def wrote(self) -> None:
+        self.writes = next(_GENERATIONS)
+
+    def __missing__(self, key: Any) -> Any:
+        partition = _SortedPartition()
+        self[key] = partition
+        return partition
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(value, _SortedPartition):
+            value._owner = self
+        super().__setitem__(key, value)
+        self.wrote()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self.wrote()
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self.wrote()
+        return value
+
+    def popitem(self) -> tuple[Any, Any]:
+        pair = super().popitem()
+        self.wrote()
+        return pair
+
+    def clear(self) -> None:
+        super().clear()
+        self.wrote()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> _Partitions:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (None,), None, None, iter(dict(self).items()))
+
+    def __copy__(self) -> _Partitions:
+        copied = type(self)()
+        copied.update(self)
+        return copied
+
+    def index_groups(
+        self, name: str, hash_attrs: tuple[str, ...], read_all: Callable[[], list[Any]]
+    ) -> dict[Any, list[Any]]:
+        """The table's items by their `hash_attrs` values (as `_group_value` gives them), in
+        `all_items()` order: computed again after any write."""
+        from moto.dynamodb.models.dynamo_type import Item
+
+        writes = self.writes  # before reading: a write during the walk makes the result stale
+        cached = self._groups.get(name)
+        if cached is not None and cached[0] == writes and cached[1] == hash_attrs:
+            return cached[2]
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for item in read_all():
+            if not isinstance(item, Item):
+                continue
+            values = [item.attrs.get(attr) for attr in hash_attrs]
+            if any(value is None for value in values):
+                continue  # not in the index
+            key = tuple(_group_value(value) for value in values)
+            if None not in key:
+                groups[key].append(item)
+        self._groups[name] = (writes, hash_attrs, groups)
+        return groups
 
 
 class _SortedPartition(dict[Any, Any]):
@@ -191,15 +379,20 @@ class _SortedPartition(dict[Any, Any]):
 
     _generation = 0
     _order: tuple[int, tuple[list[Any], list[Any]] | None] | None = None
+    _owner: _Partitions | None = None  # the table's partitions, told of every write
 
     def _keys_changed(self) -> None:
         self._generation = next(_GENERATIONS)
+        if self._owner is not None:
+            self._owner.wrote()
 
     def __setitem__(self, key: Any, value: Any) -> None:
         count = len(self)  # not `key in self`: hashing a DynamoType is slow
         super().__setitem__(key, value)
         if len(self) != count:
             self._keys_changed()
+        elif self._owner is not None:
+            self._owner.wrote()  # an item replaced: the order stands, the index groups do not
 
     def __delitem__(self, key: Any) -> None:
         super().__delitem__(key)

@@ -316,6 +316,82 @@ class TestAnswersAsMoto:
         found = [item["sk"]["S"] for page in patched for item in page["Items"]]
         assert found == sorted((sk for sk in kept if sk.startswith(prefix)), reverse=not forward)
 
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        writes=st.lists(
+            st.tuples(
+                st.sampled_from(["put", "update", "delete", "transact"]),
+                st.integers(0, 5),
+                st.sampled_from(["A", "B", None]),
+                st.text(alphabet=LETTERS, min_size=1, max_size=2),
+            ),
+            max_size=30,
+        ),
+        forward=st.booleans(),
+        limit=st.one_of(st.none(), st.integers(1, 4)),
+    )
+    def test_an_index_read_again_after_writes_shows_them(
+        self,
+        dynamodb: Any,
+        writes: list[tuple[str, int, str | None, str]],
+        forward: bool,
+        limit: int | None,
+    ) -> None:
+        # given index partitions of their own, both read once so that their items are grouped
+        run = next(_partition_numbers)
+        groups = {"A": f"GW#{run}#A", "B": f"GW#{run}#B"}
+        pk = {"S": f"GW#{run}"}
+
+        def request(group: str) -> dict[str, Any]:
+            return {
+                "TableName": RANGED,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": groups[group]}},
+                "ScanIndexForward": forward,
+                **({"Limit": limit} if limit else {}),
+            }
+
+        for group in groups:
+            _pages(dynamodb, request(group))
+        # when items come, move between the index partitions (in place, by UpdateItem), leave
+        # the index, and go — singly and in transactions
+        held: dict[int, tuple[str | None, str]] = {}
+        for action, number, group, sk in writes:
+            key = {"pk": pk, "sk": {"S": f"i{number}"}}
+            index_keys = {"gsi1pk": {"S": groups[group]}, "gsi1sk": {"S": sk}} if group else {}
+            if action == "put":
+                dynamodb.put_item(TableName=RANGED, Item={**key, **index_keys})
+                held[number] = (group, sk)
+            elif action == "delete":
+                dynamodb.delete_item(TableName=RANGED, Key=key)
+                held.pop(number, None)
+            elif group is None:
+                dynamodb.update_item(TableName=RANGED, Key=key, UpdateExpression="REMOVE gsi1pk, gsi1sk")
+                held[number] = (None, sk)
+            else:
+                update = {
+                    "TableName": RANGED,
+                    "Key": key,
+                    "UpdateExpression": "SET gsi1pk = :g, gsi1sk = :s",
+                    "ExpressionAttributeValues": {":g": index_keys["gsi1pk"], ":s": index_keys["gsi1sk"]},
+                }
+                if action == "update":
+                    dynamodb.update_item(**update)
+                else:
+                    dynamodb.transact_write_items(TransactItems=[{"Update": update}])
+                held[number] = (group, sk)
+        # then each index partition answers as moto does, and holds what was written
+        for group in groups:
+            patched, shipped = _both_answers(dynamodb, request(group))
+            assert patched == shipped
+            found = [item["pk"]["S"] + item["sk"]["S"] for page in patched for item in page["Items"]]
+            expected = sorted(
+                ((sk, f"i{number}") for number, (where, sk) in held.items() if where == group),
+                reverse=not forward,
+            )
+            assert found == [pk["S"] + number for _, number in expected]
+
     def test_a_cancelled_transaction_leaves_the_partition_as_it_was(self, dynamodb: Any) -> None:
         # given a partition with two items, read once
         pk = {"S": "T#cancelled"}
