@@ -15,6 +15,9 @@ const SCREENS = [
   { path: "board", label: "nav.board", office: true, load: () => import("./screens/board.js") },
   { path: "tasks", label: "nav.tasks", load: () => import("./screens/tasks.js") },
   { path: "feed", label: "nav.feed", load: () => import("./screens/feed.js") },
+  // Calendar and conversations (issue 8, second part).
+  { path: "calendar", label: "nav.calendar", load: () => import("./screens/calendar.js") },
+  { path: "conversations", label: "nav.conversations", office: true, load: () => import("./screens/conversations.js") },
 ];
 const DETAILS = {
   clients: () => import("./screens/client.js"),

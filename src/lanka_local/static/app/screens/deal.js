@@ -1,5 +1,6 @@
 // The deal card: what it is, whose, its stage with the move menu, the stage history with
-// the time spent in each, and its tasks (add one, complete one).
+// the time spent in each, its tasks (add one, complete one), and the quick actions: call
+// (dial, log on this deal), message the client, book a visit for this deal.
 
 import { api, newKey } from "../api.js";
 import { el, clear, field } from "../dom.js";
@@ -7,6 +8,7 @@ import { t } from "../i18n.js";
 import { session } from "../session.js";
 import { heading, loading, when, money, duration, fail, notify, showErrors, formError } from "../ui.js";
 import { stageName, askLostReason } from "./board.js";
+import { bookLink, callForm, dialLinks, messageForm } from "./actions.js";
 
 function taskForm(deal, onAdded) {
   const title = el("input", { name: "title", required: true, maxlength: 200 });
@@ -34,11 +36,14 @@ export async function render(view, dealId) {
   let deal;
   let pipeline;
   let tasks;
+  let client;
   try {
     deal = await api(`/api/deals/deals/${encodeURIComponent(dealId)}`);
-    [pipeline, tasks] = await Promise.all([
+    [pipeline, tasks, client] = await Promise.all([
       api(`/api/deals/pipelines/${deal.pipeline_id}`),
       api(`/api/deals/deals/${deal.id}/tasks`),
+      // The client's phones for the quick actions (null when the card is out of sight).
+      api(`/api/clients/clients/${deal.client_id}`).catch(() => null),
     ]);
   } catch (error) {
     fail(error);
@@ -127,6 +132,14 @@ export async function render(view, dealId) {
       el("dt", {}, t("deal.created")), el("dd", {}, when(deal.created_at)),
     ),
     moveForm,
+    el(
+      "section",
+      { class: "quick-actions", "aria-labelledby": "deal-quick" },
+      el("h2", { id: "deal-quick" }, t("client.actions")),
+      el("p", { class: "actions" }, bookLink(deal.client_id, deal.id), el("a", { class: "button", href: `#/conversations/${deal.client_id}` }, t("client.conversation"))),
+      el("details", {}, el("summary", {}, t("client.call")), client ? dialLinks(client.phones) : null, callForm([{ id: deal.id, title: deal.title }])),
+      client ? el("details", {}, el("summary", {}, t("client.message")), messageForm(client)) : null,
+    ),
     el("section", { "aria-labelledby": "deal-tasks" }, el("h2", { id: "deal-tasks" }, t("deal.tasks")), taskList, taskForm(deal, () => render(view, dealId))),
     el("section", { "aria-labelledby": "deal-history" }, el("h2", { id: "deal-history" }, t("deal.history")), history),
   );
