@@ -22,11 +22,15 @@ the legacy `QueryFilter` and non-key `KeyConditions`, sort keys that are not all
 or all numbers, a `Limit` below 1, a `ScanIndexForward` that is not a boolean, and tables
 created before `install()`.
 
-A Query on an index (global or local) is answered by moto's own `Table.query`, but moto
-walks only the items whose index partition key equals the one asked for, instead of
-`all_items()`: the table's items grouped by each index's partition key, in `all_items()`
-order, are kept per index and rebuilt by the first index Query after any write to the
-table. A write is anything that changes the table's partitions (`_Partitions`,
+A Query on an index (global or local) reads only its index partition: the table's items
+grouped by each index's partition key are kept per index, and rebuilt by the first index
+Query after any write to the table. With one partition key and one sort key of strings or
+numbers, a partition is also kept in moto's own index order (`Table.sorted_items`: the
+index's sort key, then the table's keys), and the Query finds its key range and its
+`ExclusiveStartKey` by bisection and pages as the base-table path does (`_page`); in any
+other case moto's own `Table.query` answers, walking only that partition's items instead
+of `all_items()` (moto sorts what it walks by keys unique to an item, so the order of the
+walk does not matter). A write is anything that changes the table's partitions (`_Partitions`,
 `_SortedPartition`: put, delete, replace, a cancelled transaction's items put back) and
 every `UpdateItem` (it changes an item's attributes in place; counted before and after).
 moto still checks every walked item against the key condition, so a group that holds more
@@ -168,10 +172,24 @@ def _patch_moto() -> Callable[[], None]:
         range_key_conditions: list[tuple[str, str, list[Any]]] | None = None,
         **filter_kwargs: Any,
     ) -> tuple[list[Any], int, dict[str, Any] | None]:
-        if index_name and not filter_kwargs:
-            walk = _index_partition(table, index_name, hash_key_conditions, moto_all_items)
+        if index_name and not filter_kwargs and not consistent_read:
+            walk = _index_partition(table, index_name, hash_key_conditions)
+            found = None
+            if walk is not None and walk.sorted is not None:
+                found = _query_index(
+                    table, walk, range_comparison, range_objs, limit, exclusive_start_key,
+                    scan_index_forward, range_key_conditions,
+                )  # fmt: skip
+            if found is not None:
+                index = table.get_index(index_name)
+                results = [index.project(item) for item in copy.deepcopy(found[0])]
+                if filter_expression is not None:
+                    results = [item for item in results if filter_expression.expr(item)]
+                if projection_expressions:
+                    results = [item.project(projection_expressions) for item in results]
+                return results, found[1], found[2]
             if walk is not None:
-                _walking.items = (table, walk)
+                _walking.items = (table, walk.items)
                 try:
                     return moto_query(  # type: ignore[no-any-return]
                         table,
@@ -261,13 +279,10 @@ def _group_value(value: Any) -> tuple[str, Any] | None:
 
 
 def _index_partition(
-    table: Any,
-    index_name: str,
-    hash_key_conditions: list[tuple[str, Any]] | None,
-    read_all: Callable[[Any], list[Any]],
-) -> list[Any] | None:
-    """The items an index Query on `hash_key_conditions` has to walk, in `all_items()`
-    order; None when this case is left to moto (then it walks every item)."""
+    table: Any, index_name: str, hash_key_conditions: list[tuple[str, Any]] | None
+) -> _IndexPartition | None:
+    """The items an index Query on `hash_key_conditions` has to walk; None when this case
+    is left to moto (then it walks every item)."""
     partitions = getattr(table, "items", None)
     if not isinstance(partitions, _Partitions) or not hash_key_conditions:
         return None
@@ -281,7 +296,81 @@ def _index_partition(
     key = tuple(_group_value(given[name]) for name in hash_attrs)
     if None in key:
         return None
-    return partitions.index_groups(index_name, hash_attrs, lambda: read_all(table)).get(key, [])
+    range_attrs = tuple(key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE")
+    groups = partitions.index_groups(index_name, hash_attrs)
+    group = groups.get(key)
+    if group is None:
+        return _IndexPartition([])
+    if group.sorted is None and not group.tried and len(hash_attrs) == 1 and len(range_attrs) == 1:
+        group.sort(table, index_name, hash_attrs[0], range_attrs[0])
+    return group
+
+
+class _IndexPartition:
+    """The items of one index partition key; once a Query asked, also in moto's index order
+    (index range key, then the table's keys) with their range-key values, when these are
+    all strings or all numbers."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+        self.sorted: tuple[list[Any], list[Any], str, str, str, list[str], list[str | None]] | None = None
+        self.tried = False
+
+    def sort(self, table: Any, index_name: str, hash_attr: str, range_attr: str) -> None:
+        self.tried = True
+        # moto's index Query leaves out items without the index's range key
+        items = [item for item in self.items if item.attrs.get(range_attr)]
+        types = {item.attrs[range_attr].type for item in items}
+        if len(types) > 1 or not types <= _SORTABLE_TYPES:
+            return
+        hash_attrs = [hash_attr, table.hash_key_attr]
+        range_attrs: list[str | None] = [range_attr, table.range_key_attr]
+        ordered = table.sorted_items(hash_attrs, range_attrs, items)  # moto's own order
+        values = [item.attrs[range_attr].cast_value for item in ordered]
+        key_type = types.pop() if types else "S"
+        self.sorted = (ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs)
+
+
+def _query_index(
+    table: Any,
+    partition: _IndexPartition,
+    range_comparison: str | None,
+    range_objs: list[Any],
+    limit: int | None,
+    exclusive_start_key: dict[str, Any] | None,
+    scan_index_forward: Any,
+    range_key_conditions: list[tuple[str, str, list[Any]]] | None,
+) -> tuple[list[Any], int, dict[str, Any] | None] | None:
+    """moto's answer to an index Query before projection and filter, reading only the
+    index partition's key range; None when this case is left to moto."""
+    assert partition.sorted is not None
+    ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs = partition.sorted
+    if scan_index_forward not in (True, False):
+        return None
+    if limit is not None and (type(limit) is not int or limit < 1):
+        return None
+    if range_key_conditions and (len(range_key_conditions) != 1 or range_key_conditions[0][0] != range_attr):
+        return None
+    forward = scan_index_forward is True
+    if not ordered:
+        return [], 0, None
+    found = _key_range(values, key_type, range_comparison, range_objs)
+    if found is None:
+        return None
+    low, high = found
+    count = len(ordered)
+    start, end = (low, high) if forward else (count - high, count - low)
+    candidates: Sequence[Any] = ordered if forward else ordered[::-1]
+    return _page(
+        table,
+        candidates,
+        start,
+        end,
+        limit,
+        exclusive_start_key,
+        forward,
+        (index_name, hash_attrs, range_attrs),
+    )
 
 
 class _Partitions(defaultdict[Any, Any]):
@@ -292,7 +381,7 @@ class _Partitions(defaultdict[Any, Any]):
     def __init__(self, *args: Any) -> None:
         super().__init__(_SortedPartition, *args[1:])
         self.writes = 0
-        self._groups: dict[str, tuple[int, tuple[str, ...], dict[Any, list[Any]]]] = {}
+        self._groups: dict[str, tuple[int, tuple[str, ...], dict[Any, _IndexPartition]]] = {}
 
     def wrote(self) -> None:
         self.writes = next(_GENERATIONS)
@@ -347,27 +436,28 @@ class _Partitions(defaultdict[Any, Any]):
         copied.update(self)
         return copied
 
-    def index_groups(
-        self, name: str, hash_attrs: tuple[str, ...], read_all: Callable[[], list[Any]]
-    ) -> dict[Any, list[Any]]:
-        """The table's items by their `hash_attrs` values (as `_group_value` gives them), in
-        `all_items()` order: computed again after any write."""
+    def index_groups(self, name: str, hash_attrs: tuple[str, ...]) -> dict[Any, _IndexPartition]:
+        """The table's items by their `hash_attrs` values (as `_group_value` gives them):
+        computed again after any write. (moto sorts what a Query walks by the index's keys
+        and the table's, unique to an item: the order of the walk does not matter.)"""
         from moto.dynamodb.models.dynamo_type import Item
 
         writes = self.writes  # before reading: a write during the walk makes the result stale
         cached = self._groups.get(name)
         if cached is not None and cached[0] == writes and cached[1] == hash_attrs:
             return cached[2]
-        groups: dict[Any, list[Any]] = defaultdict(list)
-        for item in read_all():
-            if not isinstance(item, Item):
-                continue
-            values = [item.attrs.get(attr) for attr in hash_attrs]
-            if any(value is None for value in values):
-                continue  # not in the index
-            key = tuple(_group_value(value) for value in values)
-            if None not in key:
-                groups[key].append(item)
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        for partition in list(self.values()):
+            for item in list(partition.values()) if isinstance(partition, dict) else [partition]:
+                if not isinstance(item, Item):
+                    continue
+                values = [item.attrs.get(attr) for attr in hash_attrs]
+                if any(not value for value in values):
+                    continue  # not in the index
+                key = tuple(_group_value(value) for value in values)
+                if None not in key:
+                    grouped[key].append(item)
+        groups = {key: _IndexPartition(items) for key, items in grouped.items()}
         self._groups[name] = (writes, hash_attrs, groups)
         return groups
 
@@ -584,6 +674,7 @@ def _page(
     limit: int | None,
     exclusive_start_key: dict[str, Any] | None,
     forward: bool,
+    index_keys: tuple[str, list[str], list[str | None]] | None = None,
 ) -> tuple[list[Any], int, dict[str, Any] | None]:
     """moto's paging loop over `candidates` (the partition in query order), of which
     [match_start, match_end) satisfy the key condition, visiting only the items it returns.
@@ -595,8 +686,8 @@ def _page(
     limit closes."""
     from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
 
-    hash_attrs = [table.hash_key_attr]
-    range_attrs = [table.range_key_attr]
+    # An index's name and its key attributes as moto's index Query orders by them.
+    index_name, hash_attrs, range_attrs = index_keys or (None, [table.hash_key_attr], [table.range_key_attr])
     start = 0
     if exclusive_start_key is not None and candidates:
         start = bisect.bisect_left(
@@ -614,15 +705,15 @@ def _page(
         item = candidates[index]
         item_size = item.size()
         if len(results) == limit or size + item_size > RESULT_SIZE_LIMIT:
-            return results, len(results), table._get_last_evaluated_key(results[-1], None)
+            return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
         results.append(item)
         size += item_size
     following = range(max(start, match_end), len(candidates))
     if results and following:
         if len(results) == limit:
-            return results, len(results), table._get_last_evaluated_key(results[-1], None)
+            return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
         if size + _LARGEST_ITEM > RESULT_SIZE_LIMIT:
             for index in following:
                 if size + candidates[index].size() > RESULT_SIZE_LIMIT:
-                    return results, len(results), table._get_last_evaluated_key(results[-1], None)
+                    return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
     return results, len(results), None

@@ -250,15 +250,24 @@ class TestAnswersAsMoto:
         # then every page is the same: items, order, counts and LastEvaluatedKey
         assert patched == shipped
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
         partition=st.sampled_from(["G#1", "G#2", "G#3"]),
-        prefix=st.one_of(st.none(), _operand_text),
+        operator=st.sampled_from([None, "=", "<", "<=", ">", ">=", "between", "begins_with"]),
+        operands=st.tuples(_operand_text, _operand_text),
         forward=st.booleans(),
         limit=st.one_of(st.none(), st.integers(1, 30)),
+        filtered=st.booleans(),
     )
     def test_an_index_query_is_answered_as_moto_answers_it(
-        self, dynamodb: Any, partition: str, prefix: str | None, forward: bool, limit: int | None
+        self,
+        dynamodb: Any,
+        partition: str,
+        operator: str | None,
+        operands: tuple[str, str],
+        forward: bool,
+        limit: int | None,
+        filtered: bool,
     ) -> None:
         # given the items of the dataset that carry gsi1 keys
         request: dict[str, Any] = {
@@ -268,11 +277,21 @@ class TestAnswersAsMoto:
             "ExpressionAttributeValues": {":pk": {"S": partition}},
             "ScanIndexForward": forward,
         }
-        if prefix is not None:
+        values = request["ExpressionAttributeValues"]
+        if operator == "between":
+            request["KeyConditionExpression"] += " AND gsi1sk BETWEEN :low AND :high"
+            values[":low"], values[":high"] = {"S": operands[0]}, {"S": operands[1]}
+        elif operator == "begins_with":
             request["KeyConditionExpression"] += " AND begins_with(gsi1sk, :sk)"
-            request["ExpressionAttributeValues"][":sk"] = {"S": prefix}
+            values[":sk"] = {"S": operands[0]}
+        elif operator is not None:
+            request["KeyConditionExpression"] += f" AND gsi1sk {operator} :sk"
+            values[":sk"] = {"S": operands[0]}
         if limit is not None:
             request["Limit"] = limit
+        if filtered:
+            request["FilterExpression"] = "n > :n"
+            values[":n"] = {"N": "4"}
         # when the query is paged through, with the patch and without
         patched, shipped = _both_answers(dynamodb, request)
         # then every page is the same
