@@ -18,10 +18,25 @@ The answer is moto's own, to the item: the same items in the same order, the sam
 when a page is full and the partition holds any further key, matching or not. The
 filter expression and the projection are applied afterwards by moto's own code, as
 moto does. Whatever the fast path does not model is left to moto's `Table.query`:
-queries on an index (a GSI's key lives in attributes that `UpdateItem` changes in place,
-so keeping a GSI sorted would take hooks deep in moto), the legacy `QueryFilter` and
-non-key `KeyConditions`, sort keys that are not all strings or all numbers, a `Limit`
-below 1, a `ScanIndexForward` that is not a boolean, and tables created before `install()`.
+the legacy `QueryFilter` and non-key `KeyConditions`, sort keys that are not all strings
+or all numbers, a `Limit` below 1, a `ScanIndexForward` that is not a boolean, and tables
+created before `install()`.
+
+A Query on an index (global or local) reads only its index partition: the table's items
+grouped by each index's partition key are kept per index, and rebuilt by the first index
+Query after any write to the table. With one partition key and one sort key of strings or
+numbers, a partition is also kept in moto's own index order (`Table.sorted_items`: the
+index's sort key, then the table's keys), and the Query finds its key range and its
+`ExclusiveStartKey` by bisection and pages as the base-table path does (`_page`); in any
+other case moto's own `Table.query` answers, walking only that partition's items instead
+of `all_items()` (moto sorts what it walks by keys unique to an item, so the order of the
+walk does not matter). A write is anything that changes the table's partitions (`_Partitions`,
+`_SortedPartition`: put, delete, replace, a cancelled transaction's items put back) and
+every `UpdateItem` (it changes an item's attributes in place; counted before and after).
+moto still checks every walked item against the key condition, so a group that holds more
+than the matching items changes nothing; a group is never missing one, as any write makes
+it stale. Reading the index after a burst of writes costs one walk of the table, as moto
+always does; reading it again costs its partition.
 
 One assumption: an item is at most 405,000 bytes as moto counts them (moto refuses bigger
 ones on every write), so a page holding less than 595,000 bytes can never be closed by the
@@ -111,15 +126,39 @@ def installed() -> Iterator[None]:
         take_back()
 
 
+# The items an index Query walks instead of `all_items()`, per thread: (table, items).
+_walking = threading.local()
+
+
 def _patch_moto() -> Callable[[], None]:
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
     moto_init = Table.__init__
     moto_query = Table.query
+    moto_all_items = Table.all_items
+    moto_update_item = DynamoDBBackend.update_item
 
     def __init__(table: Any, *args: Any, **kwargs: Any) -> None:
         moto_init(table, *args, **kwargs)
-        table.items = defaultdict(_SortedPartition)
+        table.items = _Partitions()
+
+    @functools.wraps(moto_all_items)
+    def all_items(table: Any) -> list[Any]:
+        walking = getattr(_walking, "items", None)
+        if walking is not None and walking[0] is table:
+            return list(walking[1])
+        return moto_all_items(table)  # type: ignore[no-any-return]
+
+    @functools.wraps(moto_update_item)
+    def update_item(backend: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        # The item's attributes change in place: the index groups are stale before and after.
+        table = backend.tables.get(table_name)
+        _wrote(table)
+        try:
+            return moto_update_item(backend, table_name, *args, **kwargs)
+        finally:
+            _wrote(table)
 
     @functools.wraps(moto_query)  # `Table.query.__wrapped__` stays moto's own
     def query(
@@ -138,6 +177,42 @@ def _patch_moto() -> Callable[[], None]:
         range_key_conditions: list[tuple[str, str, list[Any]]] | None = None,
         **filter_kwargs: Any,
     ) -> tuple[list[Any], int, dict[str, Any] | None]:
+        if index_name and not filter_kwargs and not consistent_read:
+            walk = _index_partition(table, index_name, hash_key_conditions)
+            found = None
+            if walk is not None and walk.sorted is not None:
+                found = _query_index(
+                    table, walk, range_comparison, range_objs, limit, exclusive_start_key,
+                    scan_index_forward, range_key_conditions,
+                )  # fmt: skip
+            if found is not None:
+                index = table.get_index(index_name)
+                results = [index.project(item) for item in copy.deepcopy(found[0])]
+                if filter_expression is not None:
+                    results = [item for item in results if filter_expression.expr(item)]
+                if projection_expressions:
+                    results = [item.project(projection_expressions) for item in results]
+                return results, found[1], found[2]
+            if walk is not None:
+                _walking.items = (table, walk.items)
+                try:
+                    return moto_query(  # type: ignore[no-any-return]
+                        table,
+                        hash_key,
+                        range_comparison,
+                        range_objs,
+                        limit,
+                        exclusive_start_key,
+                        scan_index_forward,
+                        projection_expressions,
+                        index_name,
+                        consistent_read,
+                        filter_expression,
+                        hash_key_conditions=hash_key_conditions,
+                        range_key_conditions=range_key_conditions,
+                    )
+                finally:
+                    _walking.items = None
         page = None
         if not index_name and not filter_kwargs:
             try:
@@ -179,16 +254,219 @@ def _patch_moto() -> Callable[[], None]:
             results = [item.project(projection_expressions) for item in results]
         return results, scanned_count, last_evaluated_key
 
-    Table.__init__ = __init__  # type: ignore[method-assign]
-    Table.query = query  # type: ignore[method-assign]
+    Table.__init__ = __init__  # type: ignore[method-assign,assignment,unused-ignore]
+    Table.query = query  # type: ignore[method-assign,assignment,unused-ignore]
+    Table.all_items = all_items  # type: ignore[method-assign,assignment,unused-ignore]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment,unused-ignore]
     restore_serializer = moto_serializer.patch()
 
     def restore() -> None:
-        Table.__init__ = moto_init  # type: ignore[method-assign]
-        Table.query = moto_query  # type: ignore[method-assign]
+        Table.__init__ = moto_init  # type: ignore[method-assign,assignment,unused-ignore]
+        Table.query = moto_query  # type: ignore[method-assign,assignment,unused-ignore]
+        Table.all_items = moto_all_items  # type: ignore[method-assign,assignment,unused-ignore]
+        DynamoDBBackend.update_item = moto_update_item  # type: ignore[method-assign,assignment,unused-ignore]
         restore_serializer()
 
     return restore
+
+
+def _wrote(table: Any) -> None:
+    items = getattr(table, "items", None)
+    if isinstance(items, _Partitions):
+        items.wrote()
+
+
+def _group_value(value: Any) -> tuple[str, Any] | None:
+    """An index key value as moto compares it (type and cast value); None for a type an
+    index key cannot have."""
+    kind = getattr(value, "type", None)
+    if kind not in ("S", "N", "B"):
+        return None
+    return kind, value.cast_value
+
+
+def _index_partition(
+    table: Any, index_name: str, hash_key_conditions: list[tuple[str, Any]] | None
+) -> _IndexPartition | None:
+    """The items an index Query on `hash_key_conditions` has to walk; None when this case
+    is left to moto (then it walks every item)."""
+    partitions = getattr(table, "items", None)
+    if not isinstance(partitions, _Partitions) or not hash_key_conditions:
+        return None
+    index = next((found for found in table.all_indexes() if found.name == index_name), None)
+    if index is None:
+        return None  # moto says which indexes there are
+    hash_attrs = tuple(key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH")
+    given = dict(hash_key_conditions)
+    if len(given) != len(hash_key_conditions) or set(given) != set(hash_attrs):
+        return None
+    key = tuple(_group_value(given[name]) for name in hash_attrs)
+    if None in key:
+        return None
+    range_attrs = tuple(key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE")
+    groups = partitions.index_groups(index_name, hash_attrs)
+    group = groups.get(key)
+    if group is None:
+        return _IndexPartition([])
+    if group.sorted is None and not group.tried and len(hash_attrs) == 1 and len(range_attrs) == 1:
+        group.sort(table, index_name, hash_attrs[0], range_attrs[0])
+    return group
+
+
+class _IndexPartition:
+    """The items of one index partition key; once a Query asked, also in moto's index order
+    (index range key, then the table's keys) with their range-key values, when these are
+    all strings or all numbers."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+        self.sorted: tuple[list[Any], list[Any], str, str, str, list[str], list[str | None]] | None = None
+        self.tried = False
+
+    def sort(self, table: Any, index_name: str, hash_attr: str, range_attr: str) -> None:
+        self.tried = True
+        # moto's index Query leaves out items without the index's range key
+        items = [item for item in self.items if item.attrs.get(range_attr)]
+        types = {item.attrs[range_attr].type for item in items}
+        if len(types) > 1 or not types <= _SORTABLE_TYPES:
+            return
+        hash_attrs = [hash_attr, table.hash_key_attr]
+        range_attrs: list[str | None] = [range_attr, table.range_key_attr]
+        ordered = table.sorted_items(hash_attrs, range_attrs, items)  # moto's own order
+        values = [item.attrs[range_attr].cast_value for item in ordered]
+        key_type = types.pop() if types else "S"
+        self.sorted = (ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs)
+
+
+def _query_index(
+    table: Any,
+    partition: _IndexPartition,
+    range_comparison: str | None,
+    range_objs: list[Any],
+    limit: int | None,
+    exclusive_start_key: dict[str, Any] | None,
+    scan_index_forward: Any,
+    range_key_conditions: list[tuple[str, str, list[Any]]] | None,
+) -> tuple[list[Any], int, dict[str, Any] | None] | None:
+    """moto's answer to an index Query before projection and filter, reading only the
+    index partition's key range; None when this case is left to moto."""
+    assert partition.sorted is not None
+    ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs = partition.sorted
+    if scan_index_forward not in (True, False):
+        return None
+    if limit is not None and (type(limit) is not int or limit < 1):
+        return None
+    if range_key_conditions and (len(range_key_conditions) != 1 or range_key_conditions[0][0] != range_attr):
+        return None
+    forward = scan_index_forward is True
+    if not ordered:
+        return [], 0, None
+    found = _key_range(values, key_type, range_comparison, range_objs)
+    if found is None:
+        return None
+    low, high = found
+    count = len(ordered)
+    start, end = (low, high) if forward else (count - high, count - low)
+    candidates: Sequence[Any] = ordered if forward else ordered[::-1]
+    return _page(
+        table,
+        candidates,
+        start,
+        end,
+        limit,
+        exclusive_start_key,
+        forward,
+        (index_name, hash_attrs, range_attrs),
+    )
+
+
+class _Partitions(defaultdict[Any, Any]):
+    """A table's partitions (hash key -> `_SortedPartition`, or -> the item when the table
+    has no sort key) that know when the table was last written, and keep each index's
+    items grouped by its partition key for as long as nothing was."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(_SortedPartition, *args[1:])
+        self.writes = 0
+        self._groups: dict[str, tuple[int, tuple[str, ...], dict[Any, _IndexPartition]]] = {}
+
+    def wrote(self) -> None:
+        self.writes = next(_GENERATIONS)
+
+    def __missing__(self, key: Any) -> Any:
+        partition = _SortedPartition()
+        self[key] = partition
+        return partition
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(value, _SortedPartition):
+            value._owner = self
+        super().__setitem__(key, value)
+        self.wrote()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self.wrote()
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self.wrote()
+        return value
+
+    def popitem(self) -> tuple[Any, Any]:
+        pair = super().popitem()
+        self.wrote()
+        return pair
+
+    def clear(self) -> None:
+        super().clear()
+        self.wrote()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> _Partitions:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (None,), None, None, iter(dict(self).items()))
+
+    def __copy__(self) -> _Partitions:
+        copied = type(self)()
+        copied.update(self)
+        return copied
+
+    def index_groups(self, name: str, hash_attrs: tuple[str, ...]) -> dict[Any, _IndexPartition]:
+        """The table's items by their `hash_attrs` values (as `_group_value` gives them):
+        computed again after any write. (moto sorts what a Query walks by the index's keys
+        and the table's, unique to an item: the order of the walk does not matter.)"""
+        from moto.dynamodb.models.dynamo_type import Item
+
+        writes = self.writes  # before reading: a write during the walk makes the result stale
+        cached = self._groups.get(name)
+        if cached is not None and cached[0] == writes and cached[1] == hash_attrs:
+            return cached[2]
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        for partition in list(self.values()):
+            for item in list(partition.values()) if isinstance(partition, dict) else [partition]:
+                if not isinstance(item, Item):
+                    continue
+                values = [item.attrs.get(attr) for attr in hash_attrs]
+                if any(not value for value in values):
+                    continue  # not in the index
+                key = tuple(_group_value(value) for value in values)
+                if None not in key:
+                    grouped[key].append(item)
+        groups = {key: _IndexPartition(items) for key, items in grouped.items()}
+        self._groups[name] = (writes, hash_attrs, groups)
+        return groups
 
 
 class _SortedPartition(dict[Any, Any]):
@@ -198,15 +476,20 @@ class _SortedPartition(dict[Any, Any]):
 
     _generation = 0
     _order: tuple[int, tuple[list[Any], list[Any]] | None] | None = None
+    _owner: _Partitions | None = None  # the table's partitions, told of every write
 
     def _keys_changed(self) -> None:
         self._generation = next(_GENERATIONS)
+        if self._owner is not None:
+            self._owner.wrote()
 
     def __setitem__(self, key: Any, value: Any) -> None:
         count = len(self)  # not `key in self`: hashing a DynamoType is slow
         super().__setitem__(key, value)
         if len(self) != count:
             self._keys_changed()
+        elif self._owner is not None:
+            self._owner.wrote()  # an item replaced: the order stands, the index groups do not
 
     def __delitem__(self, key: Any) -> None:
         super().__delitem__(key)
@@ -398,6 +681,7 @@ def _page(
     limit: int | None,
     exclusive_start_key: dict[str, Any] | None,
     forward: bool,
+    index_keys: tuple[str, list[str], list[str | None]] | None = None,
 ) -> tuple[list[Any], int, dict[str, Any] | None]:
     """moto's paging loop over `candidates` (the partition in query order), of which
     [match_start, match_end) satisfy the key condition, visiting only the items it returns.
@@ -409,8 +693,8 @@ def _page(
     limit closes."""
     from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
 
-    hash_attrs = [table.hash_key_attr]
-    range_attrs = [table.range_key_attr]
+    # An index's name and its key attributes as moto's index Query orders by them.
+    index_name, hash_attrs, range_attrs = index_keys or (None, [table.hash_key_attr], [table.range_key_attr])
     start = 0
     if exclusive_start_key is not None and candidates:
         start = bisect.bisect_left(
@@ -428,15 +712,15 @@ def _page(
         item = candidates[index]
         item_size = item.size()
         if len(results) == limit or size + item_size > RESULT_SIZE_LIMIT:
-            return results, len(results), table._get_last_evaluated_key(results[-1], None)
+            return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
         results.append(item)
         size += item_size
     following = range(max(start, match_end), len(candidates))
     if results and following:
         if len(results) == limit:
-            return results, len(results), table._get_last_evaluated_key(results[-1], None)
+            return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
         if size + _LARGEST_ITEM > RESULT_SIZE_LIMIT:
             for index in following:
                 if size + candidates[index].size() > RESULT_SIZE_LIMIT:
-                    return results, len(results), table._get_last_evaluated_key(results[-1], None)
+                    return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
     return results, len(results), None

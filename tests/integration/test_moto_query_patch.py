@@ -250,15 +250,24 @@ class TestAnswersAsMoto:
         # then every page is the same: items, order, counts and LastEvaluatedKey
         assert patched == shipped
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
         partition=st.sampled_from(["G#1", "G#2", "G#3"]),
-        prefix=st.one_of(st.none(), _operand_text),
+        operator=st.sampled_from([None, "=", "<", "<=", ">", ">=", "between", "begins_with"]),
+        operands=st.tuples(_operand_text, _operand_text),
         forward=st.booleans(),
         limit=st.one_of(st.none(), st.integers(1, 30)),
+        filtered=st.booleans(),
     )
     def test_an_index_query_is_answered_as_moto_answers_it(
-        self, dynamodb: Any, partition: str, prefix: str | None, forward: bool, limit: int | None
+        self,
+        dynamodb: Any,
+        partition: str,
+        operator: str | None,
+        operands: tuple[str, str],
+        forward: bool,
+        limit: int | None,
+        filtered: bool,
     ) -> None:
         # given the items of the dataset that carry gsi1 keys
         request: dict[str, Any] = {
@@ -268,11 +277,21 @@ class TestAnswersAsMoto:
             "ExpressionAttributeValues": {":pk": {"S": partition}},
             "ScanIndexForward": forward,
         }
-        if prefix is not None:
+        values = request["ExpressionAttributeValues"]
+        if operator == "between":
+            request["KeyConditionExpression"] += " AND gsi1sk BETWEEN :low AND :high"
+            values[":low"], values[":high"] = {"S": operands[0]}, {"S": operands[1]}
+        elif operator == "begins_with":
             request["KeyConditionExpression"] += " AND begins_with(gsi1sk, :sk)"
-            request["ExpressionAttributeValues"][":sk"] = {"S": prefix}
+            values[":sk"] = {"S": operands[0]}
+        elif operator is not None:
+            request["KeyConditionExpression"] += f" AND gsi1sk {operator} :sk"
+            values[":sk"] = {"S": operands[0]}
         if limit is not None:
             request["Limit"] = limit
+        if filtered:
+            request["FilterExpression"] = "n > :n"
+            values[":n"] = {"N": "4"}
         # when the query is paged through, with the patch and without
         patched, shipped = _both_answers(dynamodb, request)
         # then every page is the same
@@ -315,6 +334,82 @@ class TestAnswersAsMoto:
             (kept.add if action == "put" else kept.discard)(sk)
         found = [item["sk"]["S"] for page in patched for item in page["Items"]]
         assert found == sorted((sk for sk in kept if sk.startswith(prefix)), reverse=not forward)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        writes=st.lists(
+            st.tuples(
+                st.sampled_from(["put", "update", "delete", "transact"]),
+                st.integers(0, 5),
+                st.sampled_from(["A", "B", None]),
+                st.text(alphabet=LETTERS, min_size=1, max_size=2),
+            ),
+            max_size=30,
+        ),
+        forward=st.booleans(),
+        limit=st.one_of(st.none(), st.integers(1, 4)),
+    )
+    def test_an_index_read_again_after_writes_shows_them(
+        self,
+        dynamodb: Any,
+        writes: list[tuple[str, int, str | None, str]],
+        forward: bool,
+        limit: int | None,
+    ) -> None:
+        # given index partitions of their own, both read once so that their items are grouped
+        run = next(_partition_numbers)
+        groups = {"A": f"GW#{run}#A", "B": f"GW#{run}#B"}
+        pk = {"S": f"GW#{run}"}
+
+        def request(group: str) -> dict[str, Any]:
+            return {
+                "TableName": RANGED,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": groups[group]}},
+                "ScanIndexForward": forward,
+                **({"Limit": limit} if limit else {}),
+            }
+
+        for group in groups:
+            _pages(dynamodb, request(group))
+        # when items come, move between the index partitions (in place, by UpdateItem), leave
+        # the index, and go — singly and in transactions
+        held: dict[int, tuple[str | None, str]] = {}
+        for action, number, group, sk in writes:
+            key = {"pk": pk, "sk": {"S": f"i{number}"}}
+            index_keys = {"gsi1pk": {"S": groups[group]}, "gsi1sk": {"S": sk}} if group else {}
+            if action == "put":
+                dynamodb.put_item(TableName=RANGED, Item={**key, **index_keys})
+                held[number] = (group, sk)
+            elif action == "delete":
+                dynamodb.delete_item(TableName=RANGED, Key=key)
+                held.pop(number, None)
+            elif group is None:
+                dynamodb.update_item(TableName=RANGED, Key=key, UpdateExpression="REMOVE gsi1pk, gsi1sk")
+                held[number] = (None, sk)
+            else:
+                update = {
+                    "TableName": RANGED,
+                    "Key": key,
+                    "UpdateExpression": "SET gsi1pk = :g, gsi1sk = :s",
+                    "ExpressionAttributeValues": {":g": index_keys["gsi1pk"], ":s": index_keys["gsi1sk"]},
+                }
+                if action == "update":
+                    dynamodb.update_item(**update)
+                else:
+                    dynamodb.transact_write_items(TransactItems=[{"Update": update}])
+                held[number] = (group, sk)
+        # then each index partition answers as moto does, and holds what was written
+        for group in groups:
+            patched, shipped = _both_answers(dynamodb, request(group))
+            assert patched == shipped
+            found = [item["pk"]["S"] + item["sk"]["S"] for page in patched for item in page["Items"]]
+            expected = sorted(
+                ((sk, f"i{number}") for number, (where, sk) in held.items() if where == group),
+                reverse=not forward,
+            )
+            assert found == [pk["S"] + number for _, number in expected]
 
     def test_a_cancelled_transaction_leaves_the_partition_as_it_was(self, dynamodb: Any) -> None:
         # given a partition with two items, read once

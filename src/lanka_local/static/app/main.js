@@ -18,6 +18,9 @@ const SCREENS = [
   // Reports and settings (issue 8, part 2).
   { path: "reports", label: "nav.reports", office: true, load: () => import("./screens/reports.js") },
   { path: "settings", label: "nav.settings", roles: ["admin"], load: () => import("./screens/settings.js") },
+  // Calendar and conversations (issue 8, second part).
+  { path: "calendar", label: "nav.calendar", load: () => import("./screens/calendar.js") },
+  { path: "conversations", label: "nav.conversations", office: true, load: () => import("./screens/conversations.js") },
 ];
 const DETAILS = {
   clients: () => import("./screens/client.js"),

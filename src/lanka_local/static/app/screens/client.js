@@ -1,11 +1,12 @@
 // The client card: contacts, owner, tags, custom fields, the timeline a page at a time,
-// and the quick actions that exist today: add a note, open a deal.
+// and the quick actions: call (dial, log), message, book a visit, add a note, open a deal.
 
 import { api, newKey } from "../api.js";
 import { el, clear, field } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { session } from "../session.js";
 import { heading, loading, when, fail, notify, showErrors, formError, button } from "../ui.js";
+import { bookLink, callForm, dialLinks, messageForm } from "./actions.js";
 
 function noteForm(client, onAdded) {
   // onAdded(text): the timeline shows the note at once; its entry comes through events.
@@ -117,10 +118,31 @@ export async function render(view, clientId) {
   }
   const timeline = el("ol", { class: "timeline" });
   const more = el("div");
+  // A call is logged on a deal: the client's deals as the timeline has shown them.
+  const deals = new Map();
+  const callBox = el("div");
+  const drawCall = () =>
+    clear(
+      callBox,
+      dialLinks(client.phones),
+      deals.size
+        ? callForm([...deals].map(([id, title]) => ({ id, title })), (logged) => addLine(`${t("kind.call")}${logged.result ? `: ${logged.result}` : ""}`))
+        : el("p", { class: "muted" }, t("client.nodeal")),
+    );
+  const addLine = (text) => {
+    timeline.querySelector(".empty")?.remove();
+    timeline.prepend(el("li", {}, el("span", {}, text), el("small", { class: "muted" }, ` · ${when(new Date().toISOString())}`)));
+  };
   const loadTimeline = async (cursor) => {
     try {
       const page = await api(`/api/clients/clients/${client.id}/timeline`, { query: { cursor, limit: 20 } });
       if (!cursor) clear(timeline);
+      const before = deals.size;
+      for (const entry of page.items) {
+        const detail = entry.detail || {};
+        if (entry.kind === "deal" && detail.deal_id && detail.title && !deals.has(detail.deal_id)) deals.set(detail.deal_id, detail.title);
+      }
+      if (deals.size !== before || !callBox.childElementCount) drawCall();
       for (const entry of page.items) timeline.append(el("li", {}, el("span", {}, summary(entry)), el("small", { class: "muted" }, ` · ${when(entry.occurred_at)}`)));
       if (!timeline.children.length) timeline.append(el("li", { class: "empty" }, t("client.notimeline")));
       clear(more, page.next_cursor ? button(t("more"), () => loadTimeline(page.next_cursor)) : null);
@@ -150,10 +172,10 @@ export async function render(view, clientId) {
       "section",
       { class: "quick-actions", "aria-labelledby": "quick" },
       el("h2", { id: "quick" }, t("client.actions")),
-      el("details", { open: true }, el("summary", {}, t("client.addnote")), noteForm(client, (added) => {
-        timeline.querySelector(".empty")?.remove();
-        timeline.prepend(el("li", {}, el("span", {}, `${t("kind.note")}: ${added}`), el("small", { class: "muted" }, ` · ${when(new Date().toISOString())}`)));
-      })),
+      el("p", { class: "actions" }, bookLink(client.id), el("a", { class: "button", href: `#/conversations/${client.id}` }, t("client.conversation"))),
+      el("details", {}, el("summary", {}, t("client.call")), callBox),
+      el("details", {}, el("summary", {}, t("client.message")), messageForm(client, (entry) => addLine(`${t("kind.message")}: ${entry.text}`))),
+      el("details", { open: true }, el("summary", {}, t("client.addnote")), noteForm(client, (added) => addLine(`${t("kind.note")}: ${added}`))),
       el("details", {}, el("summary", {}, t("client.opendeal")), dealForm(client)),
     ),
     el("section", { "aria-labelledby": "timeline-title" }, el("h2", { id: "timeline-title" }, t("client.timeline")), timeline, more),
