@@ -22,12 +22,14 @@ from pynamodb.exceptions import DoesNotExist
 from lanka_platform import access, observability
 from lanka_platform.auth import Principal, principal_from_request_context
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
-from lanka_platform.storage import IdempotencyRecord, Store, UnitOfWork
+from lanka_platform.storage import ConditionFailed, IdempotencyRecord, Store, UnitOfWork
 
 if TYPE_CHECKING:
     from lanka_platform.service import LankaService
 
 JSON = "application/json"
+# How many times a view runs while another request changes what it read (`retried`).
+ATTEMPTS = 3
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -56,6 +58,7 @@ class RouteSpec:
     idempotent: bool
     problems: tuple[int, ...]
     answer_id: str = "id"
+    retried: frozenset[str] = frozenset()
 
     @property
     def operation_id(self) -> str:
@@ -113,7 +116,12 @@ class Api:
         idempotent: bool = False,
         answer_id: str = "id",
         problems: Iterable[int] = (),
+        retried: Iterable[str] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """`retried`: tags of the view's conditional writes that fail when another request
+        changed what the view read meanwhile (a version), so that the view runs again from
+        fresh reads (at most `ATTEMPTS` times) rather than answering a conflict."""
+
         def register(view: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
                 path=path,
@@ -130,6 +138,7 @@ class Api:
                 idempotent=idempotent,
                 answer_id=answer_id,
                 problems=tuple(problems),
+                retried=frozenset(retried),
             )
             self.specs.append(spec)
 
@@ -209,27 +218,38 @@ class Api:
             kwargs["body"] = self._parse_body(spec.body, request)
         if spec.query is not None:
             kwargs["query"] = _parse(spec.query, dict(request.query_params or {}), "query")
-        call = Call(self.service, request, principal, path_params)
-        claim = self._idempotency_claim(spec, call, request)
-        if isinstance(claim, Response):
-            return claim
-        result = spec.view(call, **path_params, **kwargs)
-        if isinstance(result, Response):
-            # A file (a report as CSV): a view that returns one writes nothing.
-            return result
-        status, body = _dump(spec, result)
-        if call._unit is not None:
-            if claim is not None:
-                call.unit.put(
-                    claim.record(self.service, status, body),
-                    condition=claim.condition(self.service),
-                    on_conflict=lambda: Problem.conflict(
-                        "Another request with this Idempotency-Key got there first; retry to get its answer."
-                    ),
-                )
-            call.unit.commit()
-            self.service.relay(call.unit.events)
-        return json_response(body, status)
+        for attempt in range(ATTEMPTS):
+            call = Call(self.service, request, principal, path_params)
+            claim = self._idempotency_claim(spec, call, request)
+            if isinstance(claim, Response):
+                return claim
+            result = spec.view(call, **path_params, **kwargs)
+            if isinstance(result, Response):
+                # A file (a report as CSV): a view that returns one writes nothing.
+                return result
+            status, body = _dump(spec, result)
+            if call._unit is not None:
+                last = attempt == ATTEMPTS - 1
+                # The last attempt answers what its conflict means (a 409).
+                call.unit.retried = frozenset() if last else spec.retried
+                if claim is not None:
+                    call.unit.put(
+                        claim.record(self.service, status, body),
+                        condition=claim.condition(self.service),
+                        on_conflict=lambda: Problem.conflict(
+                            "Another request with this Idempotency-Key got there first; "
+                            "retry to get its answer."
+                        ),
+                    )
+                try:
+                    call.unit.commit()
+                except ConditionFailed as failed:
+                    if failed.tag in call.unit.retried:
+                        continue
+                    raise
+                self.service.relay(call.unit.events)
+            return json_response(body, status)
+        raise AssertionError("unreachable: the last attempt answers or raises")
 
     def _parse_body(self, model: type[BaseModel], request: Request) -> BaseModel:
         raw = _raw_body(request)

@@ -189,6 +189,9 @@ class UnitOfWork:
     store: Store
     _operations: list[_Operation] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
+    # Tags whose failed condition is raised as `ConditionFailed` even where the write names
+    # what its conflict means: the caller will run the request again from fresh reads.
+    retried: frozenset[str] = frozenset()
 
     def put(
         self,
@@ -262,7 +265,7 @@ class UnitOfWork:
                 for operation in ordered:
                     operation.apply(transaction)
         except TransactWriteError as error:
-            raise self._conflict(error, ordered) from error
+            raise self._conflict(error, ordered, self.retried) from error
 
     def _add(
         self, kind: str, apply: Callable[[TransactWrite], None], tag: str, on_conflict: OnConflict
@@ -281,13 +284,13 @@ class UnitOfWork:
         self.put(entry, tag="outbox")
 
     @staticmethod
-    def _conflict(error: TransactWriteError, ordered: list[_Operation]) -> Exception:
+    def _conflict(error: TransactWriteError, ordered: list[_Operation], retried: frozenset[str]) -> Exception:
         if error.cause_response_code != "TransactionCanceledException":
             return error
         reasons = list(zip(ordered, error.cancellation_reasons, strict=False))
         for operation, reason in reasons:
             if reason is not None and reason.code == "ConditionalCheckFailed":
-                if operation.on_conflict is not None:
+                if operation.on_conflict is not None and operation.tag not in retried:
                     return operation.on_conflict()
                 return ConditionFailed(operation.tag)
         # Another transaction was writing the same item at that moment (DynamoDB cancels

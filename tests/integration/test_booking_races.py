@@ -76,3 +76,17 @@ def test_two_visits_of_different_specialists_booked_at_once_both_stand(world, co
     )
     # then
     assert [a.status_code for a in answers] == [201, 201]
+
+
+def test_two_visits_of_one_specialist_on_different_days_booked_at_once_both_stand(world, company):
+    # given: both requests read Petro's month before either writes it, so the second
+    # write finds the month changed
+    together = Together(world)
+    # when
+    answers = together.run(
+        lambda: company.book(kyiv(5, 10), company.petro["id"], zone="left"),
+        lambda: company.book(kyiv(8, 10), company.petro["id"], zone="left"),
+    )
+    # then: the later one ran again from the new month and stands too
+    assert [a.status_code for a in answers] == [201, 201], [a.get_json() for a in answers]
+    assert len(company.calendar(company.petro["id"], days=7)) == 2

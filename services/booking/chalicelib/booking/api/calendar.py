@@ -16,6 +16,7 @@ from chalicelib.booking.domain.bookings import Booking, CalendarEntry, Handover
 from chalicelib.booking.domain.calendar import visit_of
 from chalicelib.booking.domain.catalog import KEY_PATTERN, offerings_by_keys
 from chalicelib.booking.service import service
+from chalicelib.booking.store.bookings import SHEETS
 from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from lanka_platform.api import Call
@@ -86,7 +87,7 @@ class CalendarView(Schema):
 
 
 @service.route("/bookings", "POST", body=StaffBookingBody, response=Booking, status=201, roles=OFFICE,
-               idempotent=True, problems=[409])  # fmt: skip
+               idempotent=True, problems=[409], retried=SHEETS)  # fmt: skip
 def book_for_client(call: Call, body: StaffBookingBody) -> Booking:
     """Book a visit for a known client (from a deal card): announced at once."""
     desk = desk_of(call.store)
@@ -118,7 +119,13 @@ def get_booking(call: Call, booking_id: str) -> Booking:
 
 
 @service.route(
-    "/bookings/{booking_id}/move", "POST", body=MoveBody, response=Booking, roles=OFFICE, problems=[409]
+    "/bookings/{booking_id}/move",
+    "POST",
+    body=MoveBody,
+    response=Booking,
+    roles=OFFICE,
+    problems=[409],
+    retried=SHEETS,
 )
 def move_booking(call: Call, booking_id: str, body: MoveBody) -> Booking:
     """Move a booking to another time or specialist (the client gets an updated invite)."""
@@ -131,7 +138,13 @@ def move_booking(call: Call, booking_id: str, body: MoveBody) -> Booking:
 
 
 @service.route(
-    "/bookings/{booking_id}/cancel", "POST", body=CancelBody, response=Booking, roles=OFFICE, problems=[409]
+    "/bookings/{booking_id}/cancel",
+    "POST",
+    body=CancelBody,
+    response=Booking,
+    roles=OFFICE,
+    problems=[409],
+    retried=SHEETS,
 )
 def cancel_booking(call: Call, booking_id: str, body: CancelBody) -> Booking:
     """Cancel a booking or a block (no policy window for staff)."""
@@ -141,7 +154,7 @@ def cancel_booking(call: Call, booking_id: str, body: CancelBody) -> Booking:
 
 
 @service.route("/blocks", "POST", body=BlockBody, response=Booking, status=201, roles=OFFICE, idempotent=True,
-               problems=[409])  # fmt: skip
+               problems=[409], retried=SHEETS)  # fmt: skip
 def block_time(call: Call, body: BlockBody) -> Booking:
     """Block a specialist's or a resource's time (a repair, a meeting): claimed like a booking."""
     desk = desk_of(call.store)

@@ -14,6 +14,7 @@ from chalicelib.booking.domain.bookings import Booking, Visitor
 from chalicelib.booking.domain.calendar import DaySlots, visit_of
 from chalicelib.booking.domain.catalog import KEY_PATTERN, offerings_by_keys
 from chalicelib.booking.service import service
+from chalicelib.booking.store.bookings import SHEETS
 from pydantic import AwareDatetime, ConfigDict, EmailStr, Field, field_validator
 
 from lanka_platform import throttle
@@ -220,6 +221,7 @@ def public_slots(call: Call, query: SlotsQuery) -> SlotsAnswer:
     idempotent=True,
     answer_id="booking_id",
     problems=[409, 429],
+    retried=SHEETS,
 )
 def public_book(call: Call, body: PublicBookingBody) -> Any:
     """Book a visit (Idempotency-Key: a retry gets the first answer and books nothing more)."""
@@ -342,6 +344,7 @@ def public_booking(call: Call, booking_id: str, query: ManageQuery) -> ManagedBo
     response=ManagedBooking,
     public=True,
     problems=[403, 409, 429],
+    retried=SHEETS,
 )
 def public_cancel(call: Call, booking_id: str, query: ManageQuery) -> ManagedBooking:
     """The visitor cancels, within the company's policy."""
@@ -360,6 +363,7 @@ def public_cancel(call: Call, booking_id: str, query: ManageQuery) -> ManagedBoo
     response=ManagedBooking,
     public=True,
     problems=[403, 409, 429],
+    retried=SHEETS,
 )
 def public_reschedule(
     call: Call, booking_id: str, query: ManageQuery, body: RescheduleBody

@@ -75,6 +75,12 @@ CHANGED = (
 )
 
 
+# The tag of a sheet's write: it fails when another change of the same owner's month
+# committed after this request read it; routes that write sheets run again then (`retried`).
+SHEET = "sheet"
+SHEETS = (SHEET,)
+
+
 def _calendar_changed() -> Problem:
     # Another change of the same owner's day committed after this request read it.
     return Problem(409, "Calendar changed", CHANGED, kind="calendar-changed")
@@ -483,7 +489,7 @@ class BookingBook:
             model(pk=pk, sk=sk),
             actions=actions,
             condition=model.v.does_not_exist() if version == 0 else model.v == version,
-            tag="sheet",
+            tag=SHEET,
             on_conflict=_calendar_changed,
         )
 
