@@ -338,13 +338,13 @@ def test_a_call_logged_from_the_deal_card_is_kept_on_the_deal(stack, page):
     deal = new_deal(stack, token, "Дзвінкова")
     sign_in(page, stack, "head")
     page.goto(f"{stack.url}/#/deals/{deal['id']}")
-    # when a call is logged from the quick actions
-    page.locator("summary", has_text="Дзвінок").click()
+    # when a call is logged in the deal's calls
     page.get_by_label("Тривалість, хв").fill("4")
-    page.get_by_label("Про що домовились").fill("Замір у четвер")
+    page.get_by_label("Про що домовилися").fill("Замір у четвер")
     page.get_by_role("button", name="Записати дзвінок").click()
     # then the deal holds the call, and the client's phone is a tel: link
     page.get_by_text("Дзвінок записано.").wait_for()
+    page.locator("summary", has_text="Дзвінок").click()
     _, calls = stack.request("GET", f"/api/deals/deals/{deal['id']}/calls", token=token)
     assert [(call["duration_seconds"], call["result"]) for call in calls["items"]] == [
         (240, "Замір у четвер")
@@ -368,7 +368,7 @@ def test_a_call_logged_from_the_client_card_goes_on_his_deal(stack, page):
     page.goto(f"{stack.url}/#/clients/{deal['client_id']}")
     # when an unanswered outgoing call is logged
     page.locator("summary", has_text="Дзвінок").click()
-    page.get_by_label("Відповіли").uncheck()
+    page.get_by_label("Розмова відбулася").uncheck()
     page.get_by_role("button", name="Записати дзвінок").click()
     # then the deal holds it
     page.get_by_text("Дзвінок записано.").wait_for()

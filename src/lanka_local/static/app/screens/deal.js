@@ -1,7 +1,7 @@
 // The deal card: what it is, whose, its stage with the move menu, the stage history with
 // the time spent in each, its next task and tasks (add one, complete one), its documents,
-// payments and calls (see dealwork.js), and the quick actions: call (dial, log on this deal),
-// message the client, book a visit for this deal.
+// payments and calls (see dealwork.js), and the quick actions: dial the client, message the
+// client, book a visit for this deal.
 
 import { api, newKey } from "../api.js";
 import { el, clear, field } from "../dom.js";
@@ -10,7 +10,7 @@ import { session } from "../session.js";
 import { heading, loading, when, money, duration, fail, notify, showErrors, formError } from "../ui.js";
 import { stageName, askLostReason } from "./board.js";
 import { nextTaskLine, documentsSection, paymentsSection, callsSection, loadWork, taskActions, editForm } from "./dealwork.js";
-import { bookLink, callForm, dialLinks, messageForm } from "./actions.js";
+import { bookLink, dialLinks, messageForm } from "./actions.js";
 
 function taskForm(deal, onAdded) {
   const title = el("input", { name: "title", required: true, maxlength: 200 });
@@ -144,7 +144,8 @@ export async function render(view, dealId) {
       { class: "quick-actions", "aria-labelledby": "deal-quick" },
       el("h2", { id: "deal-quick" }, t("client.actions")),
       el("p", { class: "actions" }, bookLink(deal.client_id, deal.id), el("a", { class: "button", href: `#/conversations/${deal.client_id}` }, t("client.conversation"))),
-      el("details", {}, el("summary", {}, t("client.call")), client ? dialLinks(client.phones) : null, callForm([{ id: deal.id, title: deal.title }])),
+      // Logging a call is in the calls section below.
+      client ? el("details", {}, el("summary", {}, t("client.call")), dialLinks(client.phones)) : null,
       client ? el("details", {}, el("summary", {}, t("client.message")), messageForm(client)) : null,
     ),
     el("section", { "aria-labelledby": "deal-tasks" }, el("h2", { id: "deal-tasks" }, t("deal.tasks")), taskList, taskForm(deal, () => render(view, dealId))),
