@@ -124,3 +124,20 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         )
         aws.forget_clients()
     undo_transactions()
+
+
+# The channel providers (SMS, Telegram, Viber) at one fake HTTP server, and the SES sender.
+@pytest.fixture
+def provider(world: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from notify_world import Provider
+
+    fake = Provider()
+    for name in ("SMS", "TELEGRAM", "VIBER"):
+        monkeypatch.setenv(f"LANKA_{name}_BASE_URL", fake.url)
+    monkeypatch.setenv("LANKA_SMS_TOKEN", "sms-key")
+    monkeypatch.setenv("LANKA_TELEGRAM_BOT_TOKEN", "123:bot")
+    monkeypatch.setenv("LANKA_VIBER_TOKEN", "viber-key")
+    monkeypatch.setenv("LANKA_EMAIL_SENDER", "Lanka <no-reply@lanka.example>")
+    boto3.client("sesv2").create_email_identity(EmailIdentity="lanka.example")
+    yield fake
+    fake.close()

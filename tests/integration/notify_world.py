@@ -1,6 +1,6 @@
 """Helpers of the outbound notifications tests: a fake messaging provider on 127.0.0.1 (SMS,
 Telegram, Viber) that records every request, a controllable clock, and the schedules run
-as Lambda runs them."""
+as Lambda runs them. The `provider` fixture (conftest) points the channels at the fake."""
 
 from __future__ import annotations
 

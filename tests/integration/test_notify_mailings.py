@@ -17,14 +17,22 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from notify_world import ADMIN, CLIENTS, NOTIFY, Clock, Provider, new_client, run_schedule, sent_emails
+from notify_world import (
+    ADMIN,
+    CLIENTS,
+    NOTIFY,
+    Clock,
+    Provider,
+    new_client,
+    run_schedule,
+    sent_emails,
+)
 
 from lanka_platform.contracts.clients import ClientContactsChanged
 from lanka_platform.contracts.deals import MessageRequested
@@ -34,20 +42,6 @@ HEAD = ("hanna", "head")
 # The audience of the big test (MAILING_TEST_SIZE=150 for a quick run while developing).
 SIZE = int(os.environ.get("MAILING_TEST_SIZE", "1000"))
 LINK = re.compile(r"https?://\S+/public/unsubscribe\?\S+")
-
-
-@pytest.fixture
-def provider(world: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
-    fake = Provider()
-    for name in ("SMS", "TELEGRAM", "VIBER"):
-        monkeypatch.setenv(f"LANKA_{name}_BASE_URL", fake.url)
-    monkeypatch.setenv("LANKA_SMS_TOKEN", "sms-key")
-    monkeypatch.setenv("LANKA_TELEGRAM_BOT_TOKEN", "123:bot")
-    monkeypatch.setenv("LANKA_VIBER_TOKEN", "viber-key")
-    monkeypatch.setenv("LANKA_EMAIL_SENDER", "Lanka <no-reply@lanka.example>")
-    boto3.client("sesv2").create_email_identity(EmailIdentity="lanka.example")
-    yield fake
-    fake.close()
 
 
 # ------------------------------------------------------------------------------ helpers

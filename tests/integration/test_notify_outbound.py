@@ -6,18 +6,15 @@ the staff feed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 from deal_world import publish_at
 from notify_world import (
     ADMIN,
     NOTIFY,
     Clock,
-    Provider,
     messages_of,
     new_client,
     run_schedule,
@@ -40,20 +37,6 @@ from lanka_platform.ids import new_id
 ICS = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:b1@lanka\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 # A Kyiv day in winter (UTC+2): 12:00 there is 10:00 UTC.
 NOON = datetime(2026, 1, 14, 10, 0, 10, tzinfo=UTC)
-
-
-@pytest.fixture
-def provider(world: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
-    fake = Provider()
-    for name in ("SMS", "TELEGRAM", "VIBER"):
-        monkeypatch.setenv(f"LANKA_{name}_BASE_URL", fake.url)
-    monkeypatch.setenv("LANKA_SMS_TOKEN", "sms-key")
-    monkeypatch.setenv("LANKA_TELEGRAM_BOT_TOKEN", "123:bot")
-    monkeypatch.setenv("LANKA_VIBER_TOKEN", "viber-key")
-    monkeypatch.setenv("LANKA_EMAIL_SENDER", "Lanka <no-reply@lanka.example>")
-    boto3.client("sesv2").create_email_identity(EmailIdentity="lanka.example")
-    yield fake
-    fake.close()
 
 
 def request_message(world: Any, client_id: str, template: str = "order_ready", **fields: Any) -> str:
