@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -28,7 +28,9 @@ from lanka_platform.events import Contract, Envelope, parse_detail
 from lanka_platform.problems import Problem
 from lanka_platform.storage import ConditionFailed, ProcessedEvent, Store, UnitOfWork
 
-Handler = Callable[[Envelope[Any], UnitOfWork], None]
+if TYPE_CHECKING:  # a parametrized Envelope is a class built at run time: not at import
+    Handler = Callable[[Envelope[Any], UnitOfWork], None]
+
 _MARKER_TAG = "processed-event"
 # Tag a handler's conditional write with this prefix when its failing means "already newer".
 STALE = "stale:"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lanka_platform.events import Contract
+from lanka_platform.schema import Schema
 
 SOURCE = "lanka.deals"
 
@@ -139,7 +140,7 @@ class TaskOverdue(_DealsEvent):
     escalated: bool = False
 
 
-class MessageAttachment(BaseModel):
+class MessageAttachment(Schema):
     """A file that goes with a message: an invoice, a quote, a calendar invite. E-mail
     attaches it; a messenger or SMS sends `url` (a signed link) instead."""
 

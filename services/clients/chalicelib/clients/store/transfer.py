@@ -50,6 +50,7 @@ from chalicelib.clients.domain.transfer import (
     OnDuplicate,
     Outcome,
 )
+from pydantic import Field
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -103,7 +104,7 @@ class ImportJob(Schema):
     mapping: dict[int, str] = {}
     on_duplicate: OnDuplicate = "skip"
     pieces: int | None = None
-    totals: ImportTotals = ImportTotals()
+    totals: ImportTotals = Field(default_factory=ImportTotals)
     errors_kept: int = 0
     started_at: datetime | None = None
     finished_at: datetime | None = None

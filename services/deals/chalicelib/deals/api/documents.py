@@ -24,7 +24,6 @@ from chalicelib.deals.domain import deals as dealing
 from chalicelib.deals.domain import documents as documenting
 from chalicelib.deals.domain.deals import Deal
 from chalicelib.deals.domain.documents import (
-    PLACEHOLDER,
     CompanySettings,
     Document,
     DocumentList,
@@ -37,6 +36,7 @@ from chalicelib.deals.domain.documents import (
     TemplateInput,
     TemplateList,
     TemplatePreview,
+    placeholder,
 )
 from chalicelib.deals.domain.pdf import html_to_pdf
 from chalicelib.deals.service import service
@@ -135,7 +135,7 @@ def committed(store: Store, build: Callable[[UnitOfWork], T], retried: tuple[str
 def get_company(call: Call) -> CompanySettings:
     """The company's requisites as documents show them (version 0: not set yet)."""
     found = DocumentStore(call.store).company()
-    return found if found is not None else PLACEHOLDER
+    return found if found is not None else placeholder()
 
 
 @service.route(
@@ -155,7 +155,7 @@ def set_company(call: Call, body: CompanySettings) -> CompanySettings:
 
 
 def _company(store: Store) -> Requisites:
-    return DocumentStore(store).company() or PLACEHOLDER
+    return DocumentStore(store).company() or placeholder()
 
 
 # ------------------------------------------------------------------------------ templates

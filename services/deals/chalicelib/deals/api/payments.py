@@ -30,12 +30,13 @@ from chalicelib.deals.service import service
 from chalicelib.deals.store import DealStore
 from chalicelib.deals.store.documents import PAID_TAG, DocumentStore
 from chalicelib.deals.store.payments import DEAL_PAID_TAG, LedgerStore
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from lanka_platform import observability, throttle
 from lanka_platform.api import Call
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
+from lanka_platform.schema import Schema
 from lanka_platform.storage import Store, UnitOfWork
 
 HAND = ("admin", "head", "manager")
@@ -44,7 +45,7 @@ RETRIED = (PAID_TAG, DEAL_PAID_TAG)
 PUBLIC_PROBLEMS = (400, 401, 404, 409, 413, 422, 429)
 
 
-class Ignored(BaseModel):
+class Ignored(Schema):
     status: str = "ignored"
     reason: str
 

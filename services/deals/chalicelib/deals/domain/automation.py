@@ -46,6 +46,7 @@ from ulid import ULID
 from lanka_platform.auth import HEAD, MANAGER
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
+from lanka_platform.lazy import lazy_attribute
 from lanka_platform.resources import STAFF_GROUPS
 from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
@@ -1114,7 +1115,4 @@ def _templates() -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        return _templates()[name]
-    except KeyError:
-        raise AttributeError(name) from None
+    return lazy_attribute(__name__, name, _templates)

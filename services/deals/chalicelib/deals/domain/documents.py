@@ -104,12 +104,15 @@ class CompanySettings(Requisites):
     updated_at: datetime | None = None
 
 
-PLACEHOLDER = CompanySettings(
-    name="Назва компанії не вказана",
-    edrpou="00032129",
-    iban="UA213223130000026007233566001",
-    address="Адресу не вказано",
-)
+@lru_cache(maxsize=1)
+def placeholder() -> CompanySettings:
+    """The requisites shown until the company enters its own (built on first use, not at import)."""
+    return CompanySettings(
+        name="Назва компанії не вказана",
+        edrpou="00032129",
+        iban="UA213223130000026007233566001",
+        address="Адресу не вказано",
+    )
 
 
 # ------------------------------------------------------------------------------ lines and documents

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from lanka_platform.lazy import lazy_attribute
 from lanka_platform.schema import Schema
 
 StageKind = Literal["open", "won", "lost"]
@@ -151,7 +152,4 @@ def _templates() -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        return _templates()[name]
-    except KeyError:
-        raise AttributeError(name) from None
+    return lazy_attribute(__name__, name, _templates)
