@@ -46,7 +46,12 @@ size of an item it does not return.
 `tests/integration/test_moto_query_patch.py` compares patched and unpatched answers.
 
 `install()` also puts in force `moto_serializer`: moto's answers written without walking
-botocore's shape model once per attribute value (see that module).
+botocore's shape model once per attribute value (see that module); and the emulator's
+`dynamodb_transactions_roll_back_by_item`: moto 5.2.5 deep-copies every table a
+`TransactWriteItems` touches, to restore it if the transaction is cancelled (a move of
+one deal on a board of 5,000 copied ~15,000 items, seconds); with it, a transaction keeps
+copies of just its own items. Whatever runs moto with `install()` (the local stack, the
+integration tests, the benchmarks) runs it as the local stack does.
 """
 
 from __future__ import annotations
@@ -262,8 +267,13 @@ def _patch_moto() -> Callable[[], None]:
     Table.all_items = all_items  # type: ignore[method-assign,assignment,unused-ignore]
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment,unused-ignore]
     restore_serializer = moto_serializer.patch()
+    # The emulator's module imports this one: its transaction patch is read when put in force.
+    from lanka_local.emulator import dynamodb_transactions_roll_back_by_item
+
+    restore_transactions = dynamodb_transactions_roll_back_by_item()
 
     def restore() -> None:
+        restore_transactions()
         Table.__init__ = moto_init  # type: ignore[method-assign,assignment,unused-ignore]
         Table.query = moto_query  # type: ignore[method-assign,assignment,unused-ignore]
         Table.all_items = moto_all_items  # type: ignore[method-assign,assignment,unused-ignore]
