@@ -349,6 +349,7 @@ class _IndexPartition:
         self.items = list(members.values())
         self.sorted: tuple[list[Any], list[Any], str, str, str, list[str], list[str | None]] | None = None
         self.tried = False
+        self.sort_attrs: list[str] | None = None  # what moto sorts the items by
 
     def sort(self, table: Any, index_name: str, hash_attr: str, range_attr: str) -> None:
         self.tried = True
@@ -363,6 +364,43 @@ class _IndexPartition:
         values = [item.attrs[range_attr].cast_value for item in ordered]
         key_type = types.pop() if types else "S"
         self.sorted = (ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs)
+        self.sort_attrs = table._generate_attr_to_sort_by(hash_attrs, range_attrs)
+
+    def updated(self, members: dict[int, Any], touched: set[int]) -> _IndexPartition:
+        """This group after writes: `members` as they are now, `touched` the ids of the items
+        that came, went or changed. Its order is mended, not sorted anew: the touched items
+        are taken out and the present ones put back where moto's sort puts them (bisection
+        by moto's sort key, unique to an item); in any case it cannot mend, the next Query
+        sorts the group again."""
+        fresh = _IndexPartition(members)
+        if self.sorted is None or self.sort_attrs is None:
+            return fresh
+        ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs = self.sorted
+        attrs = self.sort_attrs
+        kept = [(item, value) for item, value in zip(ordered, values, strict=True) if id(item) not in touched]
+        new_ordered = [item for item, _ in kept]
+        new_values = [value for _, value in kept]
+
+        def sort_key(item: Any) -> tuple[Any, ...]:
+            return tuple(item.attrs[name] for name in attrs)
+
+        try:
+            for identity in touched:
+                item = members.get(identity)
+                value = item.attrs.get(range_attr) if item is not None else None
+                if not value:
+                    continue  # gone, or not in moto's index order
+                if value.type != key_type:
+                    return fresh
+                at = bisect.bisect_left(new_ordered, sort_key(item), key=sort_key)
+                new_ordered.insert(at, item)
+                new_values.insert(at, value.cast_value)
+        except (KeyError, TypeError):
+            return fresh
+        fresh.sorted = (new_ordered, new_values, key_type, index_name, range_attr, hash_attrs, range_attrs)
+        fresh.sort_attrs = attrs
+        fresh.tried = True
+        return fresh
 
 
 def _query_index(
@@ -524,13 +562,14 @@ class _Partitions(defaultdict[Any, Any]):
             # Registered before the walk: what is written meanwhile is told to it as well.
             groups = self._groups[name] = _IndexGroups(hash_attrs)
         self.walks += 1
-        walked: list[tuple[bool, Any]] = []
+        walked: list[Any] = []
         for partition in list(self.values()):
             for item in list(partition.values()) if isinstance(partition, dict) else [partition]:
                 if isinstance(item, Item):
-                    walked.append((True, item))
+                    walked.append(item)
         with self._lock:
-            groups.pending[:0] = walked
+            # Writes told while walking come after what the walk saw: they stand.
+            groups.build(walked)
             groups.catch_up()
             return groups.groups
 
@@ -552,12 +591,26 @@ class _IndexGroups:
         key = tuple(_group_value(value) for value in values)
         return None if None in key else key
 
+    def build(self, items: list[Any]) -> None:
+        """The groups from a walk of the whole table."""
+        grouped: dict[Any, dict[int, Any]] = defaultdict(dict)
+        where = self.where
+        for item in items:
+            key = self.key_of(item)
+            if key is not None:
+                grouped[key][id(item)] = item
+                # The item itself is kept: its id is not given to another while it is here.
+                where[id(item)] = (item, key)
+        self.groups = {key: _IndexPartition(members) for key, members in grouped.items()}
+
     def catch_up(self) -> None:
-        """Move the pending items to their groups; every group they touch is made anew."""
+        """Move the pending items to their groups; every group they touch is made anew,
+        its order mended (`_IndexPartition.updated`)."""
         if not self.pending:
             return
         pending, self.pending = self.pending, []
         fresh: dict[Any, dict[int, Any]] = {}
+        touched: dict[Any, set[int]] = defaultdict(set)
 
         def members(key: Any) -> dict[int, Any]:
             found = fresh.get(key)
@@ -570,18 +623,22 @@ class _IndexGroups:
             placed = self.where.pop(id(item), None)
             if placed is not None:
                 members(placed[1]).pop(id(item), None)
+                touched[placed[1]].add(id(item))
             if not present:
                 continue
             key = self.key_of(item)
             if key is not None:
                 members(key)[id(item)] = item
-                # The item itself is kept: its id is not given to another while it is here.
+                touched[key].add(id(item))
                 self.where[id(item)] = (item, key)
         for key, found in fresh.items():
-            if found:
+            group = self.groups.get(key)
+            if not found:
+                self.groups.pop(key, None)
+            elif group is None:
                 self.groups[key] = _IndexPartition(found)
             else:
-                self.groups.pop(key, None)
+                self.groups[key] = group.updated(found, touched[key])
 
 
 class _SortedPartition(dict[Any, Any]):
