@@ -48,6 +48,8 @@ export function chartBeside(tableNode, summary, config, height = 16) {
     .then((Chart) => {
       // Filters sent again before the library came: this picture was already replaced.
       if (!canvas.isConnected) return;
+      // Charts of a reports screen the user has left since: let them go.
+      for (const chart of Object.values(Chart.instances)) if (!chart.canvas?.isConnected) chart.destroy();
       const options = {
         animation: false,
         responsive: true,

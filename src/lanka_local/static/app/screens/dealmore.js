@@ -23,16 +23,12 @@ function lazySection(id, title, load, draw) {
   return box;
 }
 
-function time(iso) {
-  return when(iso);
-}
-
 function bookingItem(booking) {
   const cancelled = booking.status === "cancelled";
   return el(
     "li",
     { class: cancelled ? "booking cancelled" : "booking" },
-    el("p", {}, el("strong", {}, booking.service_names.join(", ") || t("dealmore.visit")), ` · ${time(booking.starts_at)}`),
+    el("p", {}, el("strong", {}, booking.service_names.join(", ") || t("dealmore.visit")), ` · ${when(booking.starts_at)}`),
     el(
       "p",
       { class: "muted" },
@@ -44,7 +40,7 @@ function bookingItem(booking) {
     booking.staff_id
       ? el(
           "a",
-          { href: `#/calendar/owner=${encodeURIComponent(booking.staff_id)}&date=${booking.starts_at.slice(0, 10)}`, "aria-label": t("dealmore.incalendarof", { when: time(booking.starts_at) }) },
+          { href: `#/calendar/owner=${encodeURIComponent(booking.staff_id)}&date=${booking.starts_at.slice(0, 10)}`, "aria-label": t("dealmore.incalendarof", { when: when(booking.starts_at) }) },
           t("dealmore.incalendar"),
         )
       : null,
