@@ -18,8 +18,9 @@ the samples.
 
 The client list is read through a GSI (`CLIENTS`, or the owner's). moto walks the whole
 table for an index Query; `moto_patches` has it walk only the index partition asked for
-(the table's items grouped per index, regrouped after a write), so a list page costs what
-its partition holds, as on DynamoDB (one Query of 50 items), and the figures with 100,000
+(the table's items grouped per index once, then kept up to date write by write, so the
+board read after a move costs the move's items), so a list page costs what its partition
+holds, as on DynamoDB (one Query of 50 items), and the figures with 100,000
 clients measure the app, not the emulator. The first index read after seeding groups the
 table once: the warm-up visit of the list pays it (`clients_grouping_ms`).
 `api_clients_page_ms` is the API's share of a page.

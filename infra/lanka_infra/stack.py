@@ -16,6 +16,7 @@ from constructs import Construct
 from lanka_infra import staging
 from lanka_infra.config import REPO_ROOT, SynthConfig
 from lanka_infra.service import DeployedService, SharedResources
+from lanka_infra.web import WebDistribution
 from lanka_platform import resources
 
 # The embeddable widgets, the same files the local stack serves at /widgets/.
@@ -76,9 +77,13 @@ class LankaStack(Stack):
             )
             for service in spec.services
         ]
-        for service in self.services:
-            if service.api_url is not None:
-                CfnOutput(self, f"{service.node.id}ApiUrl", value=service.api_url)
+        apis: dict[str, str] = {}
+        for deployed, service in zip(self.services, spec.services, strict=True):
+            if deployed.api_url is not None:
+                CfnOutput(self, f"{deployed.node.id}ApiUrl", value=deployed.api_url)
+                apis[service.name] = deployed.api_url
+        # The staff app and the widgets, served with the APIs from one origin.
+        self.web = WebDistribution(self, "Web", bucket=shared.buckets[f"{resources.PREFIX}-web"], apis=apis)
         CfnOutput(self, "UserPoolId", value=user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=client.user_pool_client_id)
         CfnOutput(self, "EventBusName", value=bus.event_bus_name)

@@ -43,7 +43,7 @@ How it is kept
   of a transaction (to undo it if cancelled), so each transaction costs O(table) and the
   outbox pattern of DESIGN.md would slow every write as data grows. While the emulator
   runs, transactions keep copies of only the items they touch
-  (`dynamodb_transactions_roll_back_by_item`).
+  (`dynamodb_transactions_roll_back_by_item`, put in force by `moto_patches.install()`).
 * **Query at scale.** moto 5.2.5 answers a Query by walking every item of the table, so a
   Query costs O(table) however narrow its key condition. While the emulator runs, a table
   Query reads only the queried partition and finds the sort-key range by bisection, with
@@ -202,7 +202,8 @@ class Emulator:
             for name, value in _MOTO_ID_STRATEGIES.items():
                 os.environ.setdefault(name, value)
             _RANDOMNESS.install()
-            self._uninstall = _chained(dynamodb_transactions_roll_back_by_item(), moto_patches.install())
+            # Queries that read their partition, transactions that copy what they write.
+            self._uninstall = moto_patches.install()
             self._moto = _Moto()
             self._moto.reset()
             snapshot_items, wal_requests = self._restore()
@@ -455,16 +456,6 @@ def _lock_data_dir(data_dir: Path) -> int:
         os.close(fd)
         raise RuntimeError(f"{data_dir} is in use by another emulator") from None
     return fd
-
-
-def _chained(*uninstalls: Callable[[], None]) -> Callable[[], None]:
-    """One function that takes back several patches of moto, the last installed first."""
-
-    def uninstall() -> None:
-        for take_back in reversed(uninstalls):
-            take_back()
-
-    return uninstall
 
 
 def _moto(module: str) -> Any:

@@ -23,20 +23,21 @@ or all numbers, a `Limit` below 1, a `ScanIndexForward` that is not a boolean, a
 created before `install()`.
 
 A Query on an index (global or local) reads only its index partition: the table's items
-grouped by each index's partition key are kept per index, and rebuilt by the first index
-Query after any write to the table. With one partition key and one sort key of strings or
-numbers, a partition is also kept in moto's own index order (`Table.sorted_items`: the
-index's sort key, then the table's keys), and the Query finds its key range and its
+grouped by each index's partition key are kept per index, grouped by the first Query of the
+index (one walk of the table) and from then on kept up to date item by item: every item a
+write puts, replaces, deletes or updates in place is moved to its group by the next Query
+of the index, which makes anew just the groups it touched (a board of 5,000 deals read
+after a move costs the move's few items, not a walk of the table). With one partition key
+and one sort key of strings or numbers, a partition is also kept in moto's own index order
+(`Table.sorted_items`: the index's sort key, then the table's keys), and the Query finds its key range and its
 `ExclusiveStartKey` by bisection and pages as the base-table path does (`_page`); in any
 other case moto's own `Table.query` answers, walking only that partition's items instead
 of `all_items()` (moto sorts what it walks by keys unique to an item, so the order of the
 walk does not matter). A write is anything that changes the table's partitions (`_Partitions`,
 `_SortedPartition`: put, delete, replace, a cancelled transaction's items put back) and
-every `UpdateItem` (it changes an item's attributes in place; counted before and after).
-moto still checks every walked item against the key condition, so a group that holds more
-than the matching items changes nothing; a group is never missing one, as any write makes
-it stale. Reading the index after a burst of writes costs one walk of the table, as moto
-always does; reading it again costs its partition.
+every `UpdateItem` (it changes an item's attributes in place; the item is told after it).
+A partition replaced whole, or a burst of more than `_MOST_PENDING` writes, has the index
+grouped again by one walk, as moto always walks; reading it again costs its partition.
 
 One assumption: an item is at most 405,000 bytes as moto counts them (moto refuses bigger
 ones on every write), so a page holding less than 595,000 bytes can never be closed by the
@@ -45,7 +46,12 @@ size of an item it does not return.
 `tests/integration/test_moto_query_patch.py` compares patched and unpatched answers.
 
 `install()` also puts in force `moto_serializer`: moto's answers written without walking
-botocore's shape model once per attribute value (see that module).
+botocore's shape model once per attribute value (see that module); and the emulator's
+`dynamodb_transactions_roll_back_by_item`: moto 5.2.5 deep-copies every table a
+`TransactWriteItems` touches, to restore it if the transaction is cancelled (a move of
+one deal on a board of 5,000 copied ~15,000 items, seconds); with it, a transaction keeps
+copies of just its own items. Whatever runs moto with `install()` (the local stack, the
+integration tests, the benchmarks) runs it as the local stack does.
 """
 
 from __future__ import annotations
@@ -68,6 +74,8 @@ _GENERATIONS = itertools.count(1)
 # moto's bound on the size of one item (`LimitedSizeDict`), checked on every write.
 _LARGEST_ITEM = 405_000
 _SORTABLE_TYPES = frozenset({"S", "N"})
+# Writes an index keeps in hand before it is grouped by a walk again instead.
+_MOST_PENDING = 20_000
 _OPERATORS = {
     "=": "EQ",
     "EQ": "EQ",
@@ -152,13 +160,13 @@ def _patch_moto() -> Callable[[], None]:
 
     @functools.wraps(moto_update_item)
     def update_item(backend: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
-        # The item's attributes change in place: the index groups are stale before and after.
+        # The item's attributes change in place: its index groups follow once it is written
+        # (a new item is put, and counted, by moto's own `put_item`).
         table = backend.tables.get(table_name)
-        _wrote(table)
         try:
             return moto_update_item(backend, table_name, *args, **kwargs)
         finally:
-            _wrote(table)
+            _updated(table, args[0] if args else kwargs.get("key"))
 
     @functools.wraps(moto_query)  # `Table.query.__wrapped__` stays moto's own
     def query(
@@ -259,8 +267,13 @@ def _patch_moto() -> Callable[[], None]:
     Table.all_items = all_items  # type: ignore[method-assign,assignment,unused-ignore]
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment,unused-ignore]
     restore_serializer = moto_serializer.patch()
+    # The emulator's module imports this one: its transaction patch is read when put in force.
+    from lanka_local.emulator import dynamodb_transactions_roll_back_by_item
+
+    restore_transactions = dynamodb_transactions_roll_back_by_item()
 
     def restore() -> None:
+        restore_transactions()
         Table.__init__ = moto_init  # type: ignore[method-assign,assignment,unused-ignore]
         Table.query = moto_query  # type: ignore[method-assign,assignment,unused-ignore]
         Table.all_items = moto_all_items  # type: ignore[method-assign,assignment,unused-ignore]
@@ -270,10 +283,22 @@ def _patch_moto() -> Callable[[], None]:
     return restore
 
 
-def _wrote(table: Any) -> None:
-    items = getattr(table, "items", None)
-    if isinstance(items, _Partitions):
-        items.wrote()
+def _updated(table: Any, key: Any) -> None:
+    """An `UpdateItem` of `key` ran (committed or not): the item's index groups follow it."""
+    partitions = getattr(table, "items", None)
+    if not isinstance(partitions, _Partitions) or not partitions.grouped():
+        return
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = table.get_item(hash_value, range_value)
+    except Exception:  # noqa: BLE001 - a key moto refused: group every item again
+        partitions.wrote()
+        return
+    if item is not None:
+        partitions.changed(None, item)
 
 
 def _group_value(value: Any) -> tuple[str, Any] | None:
@@ -307,7 +332,7 @@ def _index_partition(
     groups = partitions.index_groups(index_name, hash_attrs)
     group = groups.get(key)
     if group is None:
-        return _IndexPartition([])
+        return _IndexPartition({})
     if group.sorted is None and not group.tried and len(hash_attrs) == 1 and len(range_attrs) == 1:
         group.sort(table, index_name, hash_attrs[0], range_attrs[0])
     return group
@@ -316,12 +341,15 @@ def _index_partition(
 class _IndexPartition:
     """The items of one index partition key; once a Query asked, also in moto's index order
     (index range key, then the table's keys) with their range-key values, when these are
-    all strings or all numbers."""
+    all strings or all numbers. Never changed once made: a write makes a new one, so a
+    Query reading this one reads one consistent set."""
 
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
+    def __init__(self, members: dict[int, Any]) -> None:
+        self.members = members  # id(item) -> item
+        self.items = list(members.values())
         self.sorted: tuple[list[Any], list[Any], str, str, str, list[str], list[str | None]] | None = None
         self.tried = False
+        self.sort_attrs: list[str] | None = None  # what moto sorts the items by
 
     def sort(self, table: Any, index_name: str, hash_attr: str, range_attr: str) -> None:
         self.tried = True
@@ -336,6 +364,43 @@ class _IndexPartition:
         values = [item.attrs[range_attr].cast_value for item in ordered]
         key_type = types.pop() if types else "S"
         self.sorted = (ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs)
+        self.sort_attrs = table._generate_attr_to_sort_by(hash_attrs, range_attrs)
+
+    def updated(self, members: dict[int, Any], touched: set[int]) -> _IndexPartition:
+        """This group after writes: `members` as they are now, `touched` the ids of the items
+        that came, went or changed. Its order is mended, not sorted anew: the touched items
+        are taken out and the present ones put back where moto's sort puts them (bisection
+        by moto's sort key, unique to an item); in any case it cannot mend, the next Query
+        sorts the group again."""
+        fresh = _IndexPartition(members)
+        if self.sorted is None or self.sort_attrs is None:
+            return fresh
+        ordered, values, key_type, index_name, range_attr, hash_attrs, range_attrs = self.sorted
+        attrs = self.sort_attrs
+        kept = [(item, value) for item, value in zip(ordered, values, strict=True) if id(item) not in touched]
+        new_ordered = [item for item, _ in kept]
+        new_values = [value for _, value in kept]
+
+        def sort_key(item: Any) -> tuple[Any, ...]:
+            return tuple(item.attrs[name] for name in attrs)
+
+        try:
+            for identity in touched:
+                item = members.get(identity)
+                value = item.attrs.get(range_attr) if item is not None else None
+                if not value:
+                    continue  # gone, or not in moto's index order
+                if value.type != key_type:
+                    return fresh
+                at = bisect.bisect_left(new_ordered, sort_key(item), key=sort_key)
+                new_ordered.insert(at, item)
+                new_values.insert(at, value.cast_value)
+        except (KeyError, TypeError):
+            return fresh
+        fresh.sorted = (new_ordered, new_values, key_type, index_name, range_attr, hash_attrs, range_attrs)
+        fresh.sort_attrs = attrs
+        fresh.tried = True
+        return fresh
 
 
 def _query_index(
@@ -382,16 +447,46 @@ def _query_index(
 
 class _Partitions(defaultdict[Any, Any]):
     """A table's partitions (hash key -> `_SortedPartition`, or -> the item when the table
-    has no sort key) that know when the table was last written, and keep each index's
-    items grouped by its partition key for as long as nothing was."""
+    has no sort key), told of every item that comes, goes or changes, and each index's items
+    grouped by its partition key: grouped once by the first Query of the index (one walk of
+    the table), then kept up to date item by item (`_IndexGroups`), so a Query after a write
+    costs what the write changed, not what the table holds."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(_SortedPartition, *args[1:])
-        self.writes = 0
-        self._groups: dict[str, tuple[int, tuple[str, ...], dict[Any, _IndexPartition]]] = {}
+        self._groups: dict[str, _IndexGroups] = {}
+        self._lock = threading.Lock()
+        self.walks = 0  # how often an index was grouped by walking the whole table
+
+    def grouped(self) -> bool:
+        """Whether any index is grouped (else a write has nothing to keep up to date)."""
+        return bool(self._groups)
 
     def wrote(self) -> None:
-        self.writes = next(_GENERATIONS)
+        """A change not told item by item (a partition replaced whole): group again."""
+        with self._lock:
+            self._groups.clear()
+
+    def changed(self, old: Any, new: Any) -> None:
+        """`old` left the table (or None), `new` is in it (or None; an item changed in place
+        is both): each grouped index moves them to their groups at its next Query."""
+        if not self._groups:
+            return
+        with self._lock:
+            for name, groups in list(self._groups.items()):
+                if old is not None and old is not new:
+                    groups.pending.append((False, old))
+                if new is not None:
+                    groups.pending.append((True, new))
+                if len(groups.pending) > _MOST_PENDING:
+                    del self._groups[name]  # a burst of writes: one walk is cheaper
+
+    def _partition_went(self, value: Any) -> None:
+        if isinstance(value, _SortedPartition):
+            if dict.__len__(value):
+                self.wrote()
+        else:
+            self.changed(value, None)
 
     def __missing__(self, key: Any) -> Any:
         partition = _SortedPartition()
@@ -399,23 +494,33 @@ class _Partitions(defaultdict[Any, Any]):
         return partition
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        old = dict.get(self, key)
         if isinstance(value, _SortedPartition):
             value._owner = self
         super().__setitem__(key, value)
-        self.wrote()
+        if old is not None:
+            self._partition_went(old)
+        if isinstance(value, _SortedPartition):
+            if dict.__len__(value):
+                self.wrote()  # a partition put whole (a restored copy)
+        else:
+            self.changed(None, value)
 
     def __delitem__(self, key: Any) -> None:
+        old = dict.get(self, key)
         super().__delitem__(key)
-        self.wrote()
+        self._partition_went(old)
 
     def pop(self, key: Any, *default: Any) -> Any:
+        had = dict.get(self, key)
         value = super().pop(key, *default)
-        self.wrote()
+        if had is not None:
+            self._partition_went(had)
         return value
 
     def popitem(self) -> tuple[Any, Any]:
         pair = super().popitem()
-        self.wrote()
+        self._partition_went(pair[1])
         return pair
 
     def clear(self) -> None:
@@ -444,29 +549,96 @@ class _Partitions(defaultdict[Any, Any]):
         return copied
 
     def index_groups(self, name: str, hash_attrs: tuple[str, ...]) -> dict[Any, _IndexPartition]:
-        """The table's items by their `hash_attrs` values (as `_group_value` gives them):
-        computed again after any write. (moto sorts what a Query walks by the index's keys
-        and the table's, unique to an item: the order of the walk does not matter.)"""
+        """The table's items by their `hash_attrs` values (as `_group_value` gives them).
+        (moto sorts what a Query walks by the index's keys and the table's, unique to an
+        item: the order of the walk does not matter.)"""
         from moto.dynamodb.models.dynamo_type import Item
 
-        writes = self.writes  # before reading: a write during the walk makes the result stale
-        cached = self._groups.get(name)
-        if cached is not None and cached[0] == writes and cached[1] == hash_attrs:
-            return cached[2]
-        grouped: dict[Any, list[Any]] = defaultdict(list)
+        with self._lock:
+            cached = self._groups.get(name)
+            if cached is not None and cached.hash_attrs == hash_attrs:
+                cached.catch_up()
+                return cached.groups
+            # Registered before the walk: what is written meanwhile is told to it as well.
+            groups = self._groups[name] = _IndexGroups(hash_attrs)
+        self.walks += 1
+        walked: list[Any] = []
         for partition in list(self.values()):
             for item in list(partition.values()) if isinstance(partition, dict) else [partition]:
-                if not isinstance(item, Item):
-                    continue
-                values = [item.attrs.get(attr) for attr in hash_attrs]
-                if any(not value for value in values):
-                    continue  # not in the index
-                key = tuple(_group_value(value) for value in values)
-                if None not in key:
-                    grouped[key].append(item)
-        groups = {key: _IndexPartition(items) for key, items in grouped.items()}
-        self._groups[name] = (writes, hash_attrs, groups)
-        return groups
+                if isinstance(item, Item):
+                    walked.append(item)
+        with self._lock:
+            # Writes told while walking come after what the walk saw: they stand.
+            groups.build(walked)
+            groups.catch_up()
+            return groups.groups
+
+
+class _IndexGroups:
+    """One index's items by its partition key, and the items written since they were last
+    brought up to date (`pending`: in order, each as in the table or gone)."""
+
+    def __init__(self, hash_attrs: tuple[str, ...]) -> None:
+        self.hash_attrs = hash_attrs
+        self.groups: dict[Any, _IndexPartition] = {}
+        self.where: dict[int, tuple[Any, Any]] = {}  # id(item) -> (item, its group's key)
+        self.pending: list[tuple[bool, Any]] = []
+
+    def key_of(self, item: Any) -> Any:
+        values = [item.attrs.get(attr) for attr in self.hash_attrs]
+        if any(not value for value in values):
+            return None  # not in the index
+        key = tuple(_group_value(value) for value in values)
+        return None if None in key else key
+
+    def build(self, items: list[Any]) -> None:
+        """The groups from a walk of the whole table."""
+        grouped: dict[Any, dict[int, Any]] = defaultdict(dict)
+        where = self.where
+        for item in items:
+            key = self.key_of(item)
+            if key is not None:
+                grouped[key][id(item)] = item
+                # The item itself is kept: its id is not given to another while it is here.
+                where[id(item)] = (item, key)
+        self.groups = {key: _IndexPartition(members) for key, members in grouped.items()}
+
+    def catch_up(self) -> None:
+        """Move the pending items to their groups; every group they touch is made anew,
+        its order mended (`_IndexPartition.updated`)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        fresh: dict[Any, dict[int, Any]] = {}
+        touched: dict[Any, set[int]] = defaultdict(set)
+
+        def members(key: Any) -> dict[int, Any]:
+            found = fresh.get(key)
+            if found is None:
+                group = self.groups.get(key)
+                found = fresh[key] = dict(group.members) if group is not None else {}
+            return found
+
+        for present, item in pending:
+            placed = self.where.pop(id(item), None)
+            if placed is not None:
+                members(placed[1]).pop(id(item), None)
+                touched[placed[1]].add(id(item))
+            if not present:
+                continue
+            key = self.key_of(item)
+            if key is not None:
+                members(key)[id(item)] = item
+                touched[key].add(id(item))
+                self.where[id(item)] = (item, key)
+        for key, found in fresh.items():
+            group = self.groups.get(key)
+            if not found:
+                self.groups.pop(key, None)
+            elif group is None:
+                self.groups[key] = _IndexPartition(found)
+            else:
+                self.groups[key] = group.updated(found, touched[key])
 
 
 class _SortedPartition(dict[Any, Any]):
@@ -480,36 +652,44 @@ class _SortedPartition(dict[Any, Any]):
 
     def _keys_changed(self) -> None:
         self._generation = next(_GENERATIONS)
-        if self._owner is not None:
-            self._owner.wrote()
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        count = len(self)  # not `key in self`: hashing a DynamoType is slow
+        old = dict.get(self, key)
+        count = len(self)
         super().__setitem__(key, value)
         if len(self) != count:
             self._keys_changed()
-        elif self._owner is not None:
-            self._owner.wrote()  # an item replaced: the order stands, the index groups do not
+        if self._owner is not None:
+            self._owner.changed(old, value)  # a replaced item: the order stands, its groups may not
 
     def __delitem__(self, key: Any) -> None:
+        old = dict.get(self, key)
         super().__delitem__(key)
         self._keys_changed()
+        if self._owner is not None:
+            self._owner.changed(old, None)
 
     def pop(self, key: Any, *default: Any) -> Any:
-        had = key in self
+        old = dict.get(self, key)
         value = super().pop(key, *default)
-        if had:
+        if old is not None:
             self._keys_changed()
+            if self._owner is not None:
+                self._owner.changed(old, None)
         return value
 
     def popitem(self) -> tuple[Any, Any]:
         pair = super().popitem()
         self._keys_changed()
+        if self._owner is not None:
+            self._owner.changed(pair[1], None)
         return pair
 
     def clear(self) -> None:
         super().clear()
         self._keys_changed()
+        if self._owner is not None:
+            self._owner.wrote()
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         if key not in self:
@@ -519,10 +699,14 @@ class _SortedPartition(dict[Any, Any]):
     def update(self, *args: Any, **kwargs: Any) -> None:
         super().update(*args, **kwargs)
         self._keys_changed()
+        if self._owner is not None:
+            self._owner.wrote()
 
     def __ior__(self, other: Any) -> _SortedPartition:  # type: ignore[override,misc]
         super().__ior__(other)
         self._keys_changed()
+        if self._owner is not None:
+            self._owner.wrote()
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:

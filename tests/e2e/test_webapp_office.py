@@ -112,6 +112,81 @@ def test_the_head_sees_the_funnel_revenue_by_manager_kpis_and_now(stack, page):
     shot(page, "20-reports")
 
 
+def drawn_chart(page: Any, section: str) -> dict[str, Any]:
+    """The Chart.js chart drawn in a report's section: its labels and data points."""
+    script = """(section) => {
+        const canvas = document.querySelector(`section[aria-labelledby=${section}] canvas`);
+        const chart = canvas && window.Chart && window.Chart.getChart(canvas);
+        if (!chart) return null;
+        return {
+            role: canvas.getAttribute("role"),
+            summary: canvas.getAttribute("aria-label"),
+            labels: chart.data.labels,
+            series: chart.data.datasets.map((set) => set.data),
+        };
+    }"""
+    page.wait_for_function(f"({script})('{section}') !== null")
+    return dict(page.evaluate(script, section))
+
+
+def test_the_funnel_revenue_and_kpis_are_drawn_as_charts_with_the_tables_figures(stack, page):
+    # given
+    won_deal(stack, "manager2", "Звіт діаграмою", 2_000_000)
+    wait_won(stack, stack.sign_in("manager2"), 2_000_000)
+    sign_in(page, stack, "head")
+    # when
+    page.goto(f"{stack.url}/#/reports")
+    funnel_table = page.get_by_role("table", name="Скільки угод увійшло в кожен етап за період")
+    funnel_table.wait_for()
+    # then: the funnel's chart has a bar per stage, as many deals as the table says
+    funnel = drawn_chart(page, "report-funnel")
+    stages = funnel_table.locator("tbody tr")
+    assert funnel["labels"] == [stages.nth(i).locator("th").inner_text() for i in range(stages.count())]
+    assert funnel["series"][0] == [
+        int(stages.nth(i).locator("td").first.inner_text()) for i in range(stages.count())
+    ]
+    assert funnel["role"] == "img" and funnel["summary"].startswith("Діаграма «Воронка продажів»")
+    # and the revenue chart shows the won amounts of the table's lines, in hryvnias
+    revenue_table = page.get_by_role("table", name="Виграні угоди й отримані оплати")
+    revenue = drawn_chart(page, "report-revenue")
+    lines = revenue_table.locator("tbody tr:not(.total)")
+    assert revenue["labels"] == [lines.nth(i).locator("th").inner_text() for i in range(lines.count())]
+    _, report = stack.request(
+        "GET", f"/api/deals/reports/revenue?{this_month()}", token=stack.sign_in("head")
+    )
+    assert revenue["series"][0] == [line["won_amount"] / 100 for line in report["lines"]]
+    assert sum(revenue["series"][0]) >= 20_000
+    # and the KPI chart has a group of bars per manager in the table
+    kpi = drawn_chart(page, "report-kpi")
+    managers = page.get_by_role("table", name="Показники кожного менеджера за період").locator("tbody tr th")
+    assert kpi["labels"] == managers.all_inner_texts()
+    assert serious_violations(page) == []
+    shot(page, "21-report-charts")
+
+
+def test_changed_filters_draw_the_charts_again(stack, page):
+    # given
+    sign_in(page, stack, "head")
+    page.goto(f"{stack.url}/#/reports")
+    page.get_by_role("table", name="Виграні угоди й отримані оплати").get_by_role(
+        "columnheader", name="місяць"
+    ).wait_for()
+    drawn_chart(page, "report-revenue")
+    # when
+    page.get_by_label("Виручка за").select_option("manager")
+    page.get_by_role("button", name="Показати").click()
+    page.get_by_role("table", name="Виграні угоди й отримані оплати").get_by_role(
+        "columnheader", name="менеджер"
+    ).wait_for()
+    # then
+    revenue = drawn_chart(page, "report-revenue")
+    rows = page.get_by_role("table", name="Виграні угоди й отримані оплати").locator(
+        "tbody tr:not(.total) th"
+    )
+    assert revenue["labels"] == rows.all_inner_texts()
+    assert page.evaluate("Object.keys(Chart.instances).length") == 3
+
+
 def test_a_report_is_downloaded_as_a_csv_file(stack, page):
     # given
     sign_in(page, stack, "head")

@@ -87,11 +87,9 @@ class World:
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     from lanka_local import moto_patches
-    from lanka_local.emulator import dynamodb_transactions_roll_back_by_item
 
     # moto as the local stack runs it: a Query reads its partition, not the whole table,
     # and a transaction copies what it writes, not the whole table.
-    undo_transactions = dynamodb_transactions_roll_back_by_item()
     with moto_patches.installed(), mock_aws():
         from lanka_local import provision, services
         from lanka_local.gateway import staff_gateway
@@ -123,7 +121,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             client_id=provisioned.user_pool_client_id,
         )
         aws.forget_clients()
-    undo_transactions()
 
 
 # The channel providers (SMS, Telegram, Viber) at one fake HTTP server, and the SES sender.

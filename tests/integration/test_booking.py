@@ -390,3 +390,43 @@ def test_a_leaver_is_no_longer_offered_and_his_bookings_stay_listed_for_reassign
     measurers = world.http.get(f"{BOOKING}/public/staff?services=measurement").get_json()["items"]
     assert [m["name"] for m in measurers] == ["Іван"]
     assert len(company.calendar(company.petro["id"])) == 1
+
+
+def test_the_office_lists_a_clients_bookings_and_those_of_one_deal(world, company):
+    # given: two visits of one client, one of them for his deal, and another client's visit
+    office = world.headers("olena", "manager")
+    for start, client, deal in ((kyiv(5, 10), "client-7", "deal-7"), (kyiv(6, 10), "client-7", None),
+                                (kyiv(7, 10), "client-8", "deal-8")):  # fmt: skip
+        body = {
+            "services": ["measurement"],
+            "start": start,
+            "client_id": client,
+            "deal_id": deal,
+            "address": "Київ",
+        }
+        assert world.http.post(f"{BOOKING}/bookings", json=body, headers=office).status_code == 201
+    # when
+    of_client = world.http.get(f"{BOOKING}/bookings?client_id=client-7", headers=office).get_json()
+    of_deal = world.http.get(
+        f"{BOOKING}/bookings?client_id=client-7&deal_id=deal-7", headers=office
+    ).get_json()
+    # then
+    assert [item["starts_at"] for item in of_client["items"]] == [kyiv(6, 10), kyiv(5, 10)]
+    assert [(item["deal_id"], item["starts_at"]) for item in of_deal["items"]] == [("deal-7", kyiv(5, 10))]
+
+
+def test_a_field_worker_cannot_list_a_clients_bookings(world, company):
+    # when
+    response = world.http.get(
+        f"{BOOKING}/bookings?client_id=client-7", headers=world.headers("petro", "measurer")
+    )
+    # then
+    assert response.status_code == 403
+
+
+def test_listing_bookings_without_a_client_is_a_422(world, company):
+    # when
+    response = world.http.get(f"{BOOKING}/bookings", headers=world.headers("olena", "manager"))
+    # then
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "client_id"

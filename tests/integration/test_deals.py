@@ -205,6 +205,38 @@ def test_without_managers_on_duty_requests_wait_in_the_unassigned_queue_and_the_
     assert len(world.http.get(f"{DEALS}/deals", headers=world.headers("taras")).get_json()["items"]) == 1
 
 
+def _waiting(world):
+    world.publish(RequestReceived(request_id="r-take", channel="email", email="take@example.com"))
+    (waiting,) = world.http.get(
+        f"{DEALS}/deals", query_string={"owner": "unassigned"}, headers=world.headers()
+    ).get_json()["items"]
+    return waiting
+
+
+def test_a_manager_takes_a_request_nobody_owns_and_it_leaves_the_queue(world):
+    # given
+    waiting = _waiting(world)
+    # when
+    taken = world.http.post(f"{DEALS}/deals/{waiting['id']}/take", headers=world.headers("taras"))
+    # then
+    assert taken.status_code == 200, taken.get_json()
+    assert taken.get_json()["owner_id"] == world.user_id("taras")
+    queue = world.http.get(f"{DEALS}/deals", query_string={"owner": "unassigned"}, headers=world.headers())
+    assert queue.get_json()["items"] == []
+
+
+def test_a_request_another_manager_took_first_is_a_409_and_stays_his(world):
+    # given
+    waiting = _waiting(world)
+    world.http.post(f"{DEALS}/deals/{waiting['id']}/take", headers=world.headers("olena"))
+    # when
+    late = world.http.post(f"{DEALS}/deals/{waiting['id']}/take", headers=world.headers("taras"))
+    # then
+    assert late.status_code == 409
+    mine = world.http.get(f"{DEALS}/deals/{waiting['id']}", headers=world.headers("olena")).get_json()
+    assert mine["owner_id"] == world.user_id("olena")
+
+
 def test_a_redelivered_request_opens_one_deal(world):
     # when
     event_id = world.publish(RequestReceived(request_id="r1", channel="website", phone="0671234567"))

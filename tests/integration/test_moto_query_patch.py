@@ -411,6 +411,45 @@ class TestAnswersAsMoto:
             )
             assert found == [pk["S"] + number for _, number in expected]
 
+    def test_an_index_read_after_writes_does_not_walk_the_table_again(self, dynamodb: Any) -> None:
+        # given an index partition read once, so that the index is grouped
+        from moto.dynamodb.models import dynamodb_backends
+
+        (table,) = [
+            found
+            for backend in dynamodb_backends.values()
+            for regional in backend.values()
+            for name, found in regional.tables.items()
+            if name == RANGED
+        ]
+        request = {
+            "TableName": RANGED,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "G#moved"}},
+        }
+        _pages(dynamodb, request)
+        walks = table.items.walks
+        # when an item is put into it, another moved into it in place, and one deleted
+        pk = {"S": "M#walks"}
+        dynamodb.put_item(
+            TableName=RANGED,
+            Item={"pk": pk, "sk": {"S": "a"}, "gsi1pk": {"S": "G#moved"}, "gsi1sk": {"S": "1"}},
+        )
+        dynamodb.put_item(TableName=RANGED, Item={"pk": pk, "sk": {"S": "b"}})
+        dynamodb.update_item(
+            TableName=RANGED,
+            Key={"pk": pk, "sk": {"S": "b"}},
+            UpdateExpression="SET gsi1pk = :g, gsi1sk = :s",
+            ExpressionAttributeValues={":g": {"S": "G#moved"}, ":s": {"S": "2"}},
+        )
+        dynamodb.delete_item(TableName=RANGED, Key={"pk": pk, "sk": {"S": "a"}})
+        patched, shipped = _both_answers(dynamodb, request)
+        # then the index answers as moto does, without one more walk of the table
+        assert patched == shipped
+        assert [item["sk"]["S"] for item in patched[0]["Items"]] == ["b"]
+        assert table.items.walks == walks
+
     def test_a_cancelled_transaction_leaves_the_partition_as_it_was(self, dynamodb: Any) -> None:
         # given a partition with two items, read once
         pk = {"S": "T#cancelled"}

@@ -174,9 +174,19 @@ const uk = {
   "staff.name": "Ім'я", "staff.roles": "Ролі", "staff.state": "Стан", "staff.active": "працює", "staff.inactive": "доступ закрито",
   "staff.deactivate": "Закрити доступ", "staff.deactivateof": "Закрити доступ: {name}", "staff.handover": "Кому передати клієнтів, угоди й завдання",
   "staff.nobody": "нікому (у загальну чергу)", "staff.confirm": "Закрити доступ і передати", "staff.deactivated": "Доступ для «{name}» закрито, справи передано.",
-};
-
-const en = {
+  // Charts of the reports, the deal card's bookings, quotes and messages, the inbox (issue 8, part 3).
+  "reports.chartof": "Діаграма «{name}»: {items}. Точні числа — у таблиці поруч.", "reports.chartempty": "Діаграма «{name}»: за цей період даних немає.",
+  "dealmore.bookings": "Візити", "dealmore.nobookings": "Візитів за цією угодою немає.", "dealmore.calendar": "Відкрити календар",
+  "dealmore.visit": "Візит", "dealmore.who": "Хто", "dealmore.status.confirmed": "підтверджено", "dealmore.status.cancelled": "скасовано",
+  "dealmore.quotes": "Розрахунки вартості", "dealmore.noquotes": "Розрахунків за цією угодою немає.",
+  "dealmore.quote.open": "очікує рішення клієнта", "dealmore.quote.accepted": "прийнято", "dealmore.validuntil": "дійсний до",
+  "dealmore.messages": "Повідомлення клієнта", "dealmore.latest": "Останні повідомлення", "dealmore.allmessages": "Усе листування з клієнтом",
+  "dealmore.failed": "Розділ «{what}» зараз не завантажився.",
+  "dealmore.incalendar": "У календарі", "dealmore.incalendarof": "Візит {when} у календарі",
+  "inbox.who": "Кому призначити", "inbox.choose": "— оберіть працівника —", "inbox.choosefirst": "Оберіть, кому призначити заявку.",
+  "inbox.assignof": "Призначити заявку «{title}»", "inbox.takeof": "Взяти собі: {title}",
+  "inbox.takenbyother": "Цю заявку щойно взяв хтось інший — список оновлено.",
+};const en = {
   loading: "Loading…", more: "Show more", prev: "Previous", next: "Next", page: "Page {n}", pages: "Pages",
   ok: "OK", cancel: "Cancel", close: "Close", save: "Save", saved: "Saved.",
   days: "{n} d", hours: "{n} h", minutes: "{n} min",
@@ -348,9 +358,19 @@ const en = {
   "staff.name": "Name", "staff.roles": "Roles", "staff.state": "State", "staff.active": "active", "staff.inactive": "access ended",
   "staff.deactivate": "End access", "staff.deactivateof": "End access: {name}", "staff.handover": "Who takes over the clients, deals and tasks",
   "staff.nobody": "nobody (the common queue)", "staff.confirm": "End access and hand over", "staff.deactivated": "Access of “{name}” ended, the work handed over.",
-};
-
-export const DICTIONARIES = { uk, en };
+  // Charts of the reports, the deal card's bookings, quotes and messages, the inbox (issue 8, part 3).
+  "reports.chartof": "Chart “{name}”: {items}. The exact figures are in the table beside it.", "reports.chartempty": "Chart “{name}”: no data for this period.",
+  "dealmore.bookings": "Visits", "dealmore.nobookings": "No visits for this deal.", "dealmore.calendar": "Open the calendar",
+  "dealmore.visit": "Visit", "dealmore.who": "Who", "dealmore.status.confirmed": "confirmed", "dealmore.status.cancelled": "cancelled",
+  "dealmore.quotes": "Quotes", "dealmore.noquotes": "No quotes for this deal.",
+  "dealmore.quote.open": "awaits the client's answer", "dealmore.quote.accepted": "accepted", "dealmore.validuntil": "valid until",
+  "dealmore.messages": "The client's messages", "dealmore.latest": "Latest messages", "dealmore.allmessages": "The whole conversation with the client",
+  "dealmore.failed": "The section “{what}” did not load just now.",
+  "dealmore.incalendar": "In the calendar", "dealmore.incalendarof": "The visit of {when} in the calendar",
+  "inbox.who": "Assign to", "inbox.choose": "— choose a member of staff —", "inbox.choosefirst": "Choose who gets the request.",
+  "inbox.assignof": "Assign the request “{title}”", "inbox.takeof": "Take it: {title}",
+  "inbox.takenbyother": "Someone else has just taken this request; the list is updated.",
+};export const DICTIONARIES = { uk, en };
 
 let current = localStorage.getItem(LANG) === "en" ? "en" : "uk";
 

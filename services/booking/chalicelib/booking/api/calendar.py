@@ -108,6 +108,30 @@ def book_for_client(call: Call, body: StaffBookingBody) -> Booking:
     return _shown(desk, booking)
 
 
+class BookingsQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1, max_length=40)
+    deal_id: str | None = Field(default=None, min_length=1, max_length=40)
+    limit: int = Field(default=20, ge=1, le=40)
+
+
+class ClientBookings(Schema):
+    items: list[Booking]
+
+
+@service.route("/bookings", query=BookingsQuery, response=ClientBookings, roles=OFFICE)
+def client_bookings(call: Call, query: BookingsQuery) -> ClientBookings:
+    """A client's bookings, the latest start first, cancelled ones included (their status
+    says so); with `deal_id`, only those made for that deal among the client's latest 40.
+    One Query of the client index (office staff: the deal card and the client card)."""
+    desk = desk_of(call.store)
+    found = desk.book.of_client(query.client_id, limit=40 if query.deal_id else query.limit)
+    if query.deal_id:
+        found = [booking for booking in found if booking.deal_id == query.deal_id]
+    return ClientBookings(items=[_shown(desk, booking) for booking in found[: query.limit]])
+
+
 @service.route("/bookings/{booking_id}", response=Booking)
 def get_booking(call: Call, booking_id: str) -> Booking:
     """One booking (office staff; a field worker his own)."""

@@ -307,6 +307,24 @@ def reassign_deal(call: Call, deal_id: str, body: OwnerChange) -> Deal:
     return dealing.change(call.unit, deals, deal, call.store.clock(), body.version, owner_id=body.owner_id)
 
 
+@service.route("/deals/{deal_id}/take", "POST", response=Deal, roles=OFFICE, problems=[409])
+def take_deal(call: Call, deal_id: str) -> Deal:
+    """Take a request nobody owns: the deal is yours from now on (the requests inbox's one
+    button). Someone else was first: 409, and the deal stays his; taking your own: no change."""
+    deals = DealStore(call.store)
+    deal = deals.get(deal_id)
+    if deal is None:
+        raise Problem.not_found("The deal")
+    if deal.owner_id == call.user.user_id:
+        return deal
+    # A manager who saw it in the queue learns that it was taken, not that it is gone.
+    if deal.owner_id is not None:
+        raise Problem.conflict("Someone else has taken this request already.", deal_id=deal.id)
+    return dealing.change(
+        call.unit, deals, deal, call.store.clock(), deal.version, owner_id=call.user.user_id
+    )
+
+
 # ------------------------------------------------------------------------------ events
 
 

@@ -72,7 +72,8 @@ async function inbox(view) {
   await load();
 }
 
-function entryItem(entry) {
+/** One message or call of a thread (the deal card shows the latest too). */
+export function entryItem(entry) {
   const kind = entry.kind === "call" ? t("kind.call") : entry.direction === "in" ? t("conv.from") : t("conv.to");
   const call = entry.call;
   return el(

@@ -1,6 +1,7 @@
 // The deal card: what it is, whose, its stage with the move menu, the stage history with
 // the time spent in each, its next task and tasks (add one, complete one), its documents,
-// payments and calls (see dealwork.js), and the quick actions: dial the client, message the
+// payments and calls (see dealwork.js), its bookings, quotes and the client's latest
+// messages (dealmore.js, each loaded on its own), and the quick actions: dial the client, message the
 // client, book a visit for this deal.
 
 import { api, newKey } from "../api.js";
@@ -11,6 +12,7 @@ import { heading, loading, when, money, duration, fail, notify, showErrors, form
 import { stageName, askLostReason } from "./board.js";
 import { nextTaskLine, documentsSection, paymentsSection, callsSection, loadWork, taskActions, editForm } from "./dealwork.js";
 import { bookLink, dialLinks, messageForm } from "./actions.js";
+import { bookingsSection, quotesSection, messagesSection } from "./dealmore.js";
 
 function taskForm(deal, onAdded) {
   const title = el("input", { name: "title", required: true, maxlength: 200 });
@@ -152,6 +154,9 @@ export async function render(view, dealId) {
     documentsSection(deal, work.documents, () => render(view, dealId)),
     paymentsSection(deal, work.ledger, work.documents, () => render(view, dealId)),
     callsSection(deal, work.calls, () => render(view, dealId)),
+    bookingsSection(deal),
+    quotesSection(deal),
+    messagesSection(deal),
     el("section", { "aria-labelledby": "deal-history" }, el("h2", { id: "deal-history" }, t("deal.history")), history),
   );
 }

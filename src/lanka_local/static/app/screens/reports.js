@@ -1,6 +1,6 @@
 // Reports: the head's "now" view, the funnel, revenue and every manager's KPIs for a date
 // range, a manager and a pipeline (a manager sees only his own figures: the API enforces
-// it), as plain tables with simple bars, and each as a CSV file for Excel.
+// it), each as a chart (Chart.js) with its table beside it, and each as a CSV file for Excel.
 
 import { api, ApiError } from "../api.js";
 import { el, clear, field } from "../dom.js";
@@ -9,6 +9,7 @@ import { session } from "../session.js";
 import { heading, loading, money, fail, notify, showErrors, formError, ZONE } from "../ui.js";
 import { stageName } from "./board.js";
 import { staffList, nameOf } from "./people.js";
+import { chartBeside, destroyCharts, COLOURS } from "./charts.js";
 
 const GROUPS = ["month", "week", "day", "manager", "source"];
 
@@ -52,10 +53,19 @@ function lineKey(key, groupBy) {
   return key;
 }
 
-/** A bar as wide as the value's share of the largest, for the eye; the number is beside it. */
-function bar(value, largest) {
-  const width = largest > 0 ? Math.round((value / largest) * 100) : 0;
-  return el("span", { class: "bar", "aria-hidden": "true" }, el("span", { style: `width: ${width}%` }));
+/** What a chart shows, in words: its name and each label with its value. */
+function summary(name, labels, values, format = String) {
+  if (!labels.length) return t("reports.chartempty", { name });
+  return t("reports.chartof", { name, items: labels.map((label, index) => `${label} — ${format(values[index])}`).join("; ") });
+}
+
+/** Money for a chart's axis: whole units of the currency, as the table shows them. */
+function major(minor) {
+  return (Number(minor) || 0) / 100;
+}
+
+function moneyAxis(currency) {
+  return { beginAtZero: true, ticks: { callback: (value) => money(Math.round(value * 100), currency) } };
 }
 
 function table(caption, header, rows) {
@@ -137,21 +147,42 @@ function nowView(now, query) {
 }
 
 function funnelView(funnel, query) {
-  const largest = Math.max(0, ...funnel.stages.map((stage) => stage.entered));
   const rows = funnel.stages.map((stage) =>
     el(
       "tr",
       {},
       el("th", { scope: "row" }, stageName(stage)),
       el("td", { class: "num" }, String(stage.entered)),
-      el("td", { class: "barcell" }, bar(stage.entered, largest)),
       el("td", { class: "num" }, percent(stage.conversion_to_next)),
     ),
   );
+  const labels = funnel.stages.map((stage) => stageName(stage));
+  const entered = funnel.stages.map((stage) => stage.entered);
+  const chart = {
+    type: "bar",
+    data: { labels, datasets: [{ label: t("reports.entered"), data: entered, backgroundColor: COLOURS[0] }] },
+    options: {
+      indexAxis: "y",
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            afterLabel: (item) => `${t("reports.conversion")}: ${percent(funnel.stages[item.dataIndex].conversion_to_next)}`,
+          },
+        },
+      },
+    },
+  };
   return section(
     "report-funnel",
     t("reports.funnel"),
-    table(t("reports.funnelcaption"), [t("deal.stage"), t("reports.entered"), t("reports.share"), t("reports.conversion")], rows),
+    chartBeside(
+      table(t("reports.funnelcaption"), [t("deal.stage"), t("reports.entered"), t("reports.conversion")], rows),
+      summary(t("reports.funnel"), labels, entered),
+      chart,
+      Math.max(10, 2.2 * labels.length + 3),
+    ),
     el("p", {}, `${t("reports.wonrate")}: `, el("strong", {}, percent(funnel.won_rate))),
     csvButton(t("reports.csvof", { name: t("reports.funnel") }), "/api/deals/reports/funnel", query),
   );
@@ -159,7 +190,6 @@ function funnelView(funnel, query) {
 
 function revenueView(revenue, query) {
   const currency = revenue.currency;
-  const largest = Math.max(0, ...revenue.lines.map((line) => line.won_amount));
   const cells = (line) => [
     el("td", { class: "num" }, String(line.won_deals)),
     el("td", { class: "num" }, money(line.won_amount, currency)),
@@ -169,7 +199,7 @@ function revenueView(revenue, query) {
     el("td", { class: "num" }, money(line.paid_amount, currency)),
   ];
   const rows = revenue.lines.map((line) =>
-    el("tr", {}, el("th", { scope: "row" }, lineKey(line.key, revenue.group_by), bar(line.won_amount, largest)), cells(line)),
+    el("tr", {}, el("th", { scope: "row" }, lineKey(line.key, revenue.group_by)), cells(line)),
   );
   if (revenue.lines.length) rows.push(el("tr", { class: "total" }, el("th", { scope: "row" }, t("reports.total")), cells(revenue.total)));
   const header = [
@@ -181,10 +211,33 @@ function revenueView(revenue, query) {
     t("reports.payments"),
     t("reports.paid"),
   ];
+  const labels = revenue.lines.map((line) => lineKey(line.key, revenue.group_by));
+  const won = revenue.lines.map((line) => major(line.won_amount));
+  const paid = revenue.lines.map((line) => major(line.paid_amount));
+  // Periods read left to right as a line; managers and sources side by side as bars.
+  const overTime = ["day", "week", "month"].includes(revenue.group_by);
+  const chart = {
+    type: overTime && labels.length > 1 ? "line" : "bar",
+    data: {
+      labels,
+      datasets: [
+        { label: t("reports.wonamount"), data: won, backgroundColor: COLOURS[0], borderColor: COLOURS[0] },
+        { label: t("reports.paid"), data: paid, backgroundColor: COLOURS[1], borderColor: COLOURS[1] },
+      ],
+    },
+    options: {
+      scales: { y: moneyAxis(currency) },
+      plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${money(Math.round(item.parsed.y * 100), currency)}` } } },
+    },
+  };
   return section(
     "report-revenue",
     t("reports.revenue"),
-    table(t("reports.revenuecaption"), header, rows),
+    chartBeside(
+      table(t("reports.revenuecaption"), header, rows),
+      summary(t("reports.wonamount"), labels, revenue.lines.map((line) => line.won_amount), (value) => money(value, currency)),
+      chart,
+    ),
     csvButton(t("reports.csvof", { name: t("reports.revenue") }), "/api/deals/reports/revenue", { ...query, group_by: revenue.group_by }),
   );
 }
@@ -220,10 +273,26 @@ function kpiView(kpi, query) {
     t("reports.overduetasks"),
     t("reports.firstresponse"),
   ];
+  const labels = kpi.rows.map((row) => person(row.manager_id));
+  const series = [
+    ["reports.newrequests", "new_requests"],
+    ["reports.won", "won"],
+    ["reports.lost", "lost"],
+    ["reports.calls", "calls"],
+  ];
+  const chart = {
+    type: "bar",
+    data: {
+      labels,
+      datasets: series.map(([key, name], index) => ({ label: t(key), data: kpi.rows.map((row) => row[name]), backgroundColor: COLOURS[index] })),
+    },
+    options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+  };
+  const won = kpi.rows.map((row) => row.won);
   return section(
     "report-kpi",
     t("reports.kpi"),
-    el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": t("reports.kpi") }, table(t("reports.kpicaption"), header, rows)),
+    chartBeside(table(t("reports.kpicaption"), header, rows), summary(t("reports.won"), labels, won), chart),
     csvButton(t("reports.csvof", { name: t("reports.kpi") }), "/api/deals/reports/kpi", query),
   );
 }
@@ -281,6 +350,7 @@ export async function render(view) {
       return;
     }
     const query = { from: from.value, to: to.value, pipeline: pipeline.value, manager: manager.value };
+    destroyCharts(results);
     clear(results, loading());
     try {
       const [now, funnel, revenue, kpi] = await Promise.all([
