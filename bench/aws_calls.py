@@ -90,7 +90,6 @@ def measure() -> dict[str, int]:
         http = Client(
             staff_gateway(
                 loaded,
-                cognito,
                 provisioned.user_pool_id,
                 provisioned.user_pool_client_id,
                 region="eu-central-1",

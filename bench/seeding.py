@@ -102,5 +102,5 @@ def staff_world(users: list[tuple[str, str]]) -> tuple[Any, dict[str, Any], dict
     loaded = services.load_all()
     for item in loaded.values():
         item.service.use()
-    gateway = staff_gateway(loaded, cognito, pool, app_client, region="eu-central-1", fetch=moto_jwks)
+    gateway = staff_gateway(loaded, pool, app_client, region="eu-central-1", fetch=moto_jwks)
     return HttpClient(gateway), loaded, signed_in

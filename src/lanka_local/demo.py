@@ -148,15 +148,18 @@ BOOKABLE_STAFF: tuple[dict[str, Any], ...] = (
 )
 
 
-def seed_booking(http: Any, cognito: Any, pool_id: str, client_id: str, password: str, url: str) -> int:
+def sign_in(http: Any, username: str, password: str) -> str:
+    """The ID token of a staff user, signed in as the staff app does."""
+    response = http.post("/api/clients/auth/login", json={"username": username, "password": password})
+    if response.status_code != 200:
+        raise RuntimeError(f"demo sign-in of {username} failed: {response.get_data(as_text=True)}")
+    return str(response.get_json()["id_token"])
+
+
+def seed_booking(http: Any, cognito: Any, pool_id: str, password: str, url: str) -> int:
     """Set up the furniture company's booking through the booking API, as its admin would:
     zones, the bookable services, two measurers and two installers with working hours."""
-    tokens = cognito.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "admin", "PASSWORD": password},
-    )
-    headers = {"Authorization": f"Bearer {tokens['AuthenticationResult']['IdToken']}"}
+    headers = {"Authorization": f"Bearer {sign_in(http, 'admin', password)}"}
 
     def send(method: str, path: str, body: Any) -> None:
         response = http.open(f"/api/booking{path}", method=method, json=body, headers=headers)

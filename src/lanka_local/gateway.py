@@ -4,8 +4,9 @@
 Routes that have the Cognito authorizer get the same treatment as in AWS: the ID token in
 `Authorization` is verified against the user pool's JWKS (signature, issuer, audience,
 expiry) and its claims are passed in `requestContext.authorizer.claims`; an invalid token
-never reaches the service. `/api/auth/login` signs a staff user in (what the staff app uses
-locally), and every other path is a static file of the staff app or the widgets.
+never reaches the service (staff sign in through the clients service's public
+`/api/clients/auth/login`, as in AWS). Every other path is a static file of the staff app or
+the widgets.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from chalice.local import RouteMatcher
 from werkzeug.wrappers import Request, Response
 
 from lanka_local.lambda_context import LambdaContext
-from lanka_local.provision import sign_in
 from lanka_local.services import LoadedService
 from lanka_platform.auth import JwksFetcher, TokenVerifier, cognito_issuer
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
@@ -31,7 +31,6 @@ from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
 # API Gateway's own payload limit.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
-Authenticate = Callable[[str, str], dict[str, Any]]
 WsgiStartResponse = Callable[..., Any]
 
 
@@ -40,12 +39,10 @@ class Gateway:
         self,
         services: Mapping[str, LoadedService],
         verifier: TokenVerifier,
-        authenticate: Authenticate | None = None,
         static_dir: Path | None = None,
     ) -> None:
         self.services = dict(services)
         self.verifier = verifier
-        self.authenticate = authenticate
         self.static_dir = static_dir
         self._matchers = {
             name: RouteMatcher(list(loaded.app.routes)) for name, loaded in self.services.items()
@@ -62,8 +59,6 @@ class Gateway:
     def dispatch(self, request: Request) -> Response:
         parts = request.path.split("/", 3)
         if len(parts) >= 3 and parts[1] == "api":
-            if parts[2] == "auth":
-                return self._auth(request, parts[3] if len(parts) > 3 else "")
             return self._api(request, parts[2], "/" + (parts[3] if len(parts) > 3 else ""))
         if request.path == "/health":
             return json_response({"status": "ok", "services": sorted(self.services)})
@@ -107,21 +102,6 @@ class Gateway:
         return {
             key: ",".join(value) if isinstance(value, list) else str(value) for key, value in claims.items()
         }
-
-    # ------------------------------------------------------------------ login
-
-    def _auth(self, request: Request, action: str) -> Response:
-        if action != "login" or request.method != "POST":
-            raise Problem.not_found(f"The resource {request.path!r}")
-        if self.authenticate is None:
-            raise Problem(501, "Not available", "Sign-in is not configured here.")
-        try:
-            credentials = json.loads(request.get_data(cache=False) or b"null")
-            username = str(credentials["username"])
-            password = str(credentials["password"])
-        except (ValueError, KeyError, TypeError) as error:
-            raise Problem.bad_request('Send {"username": ..., "password": ...}.') from error
-        return json_response(self.authenticate(username, password))
 
     # ------------------------------------------------------------------ static files
 
@@ -217,7 +197,6 @@ def problem_response(problem: Problem, instance: str) -> Response:
 
 def staff_gateway(
     services: Mapping[str, LoadedService],
-    cognito: Any,
     user_pool_id: str,
     user_pool_client_id: str,
     *,
@@ -226,7 +205,7 @@ def staff_gateway(
     fetch: JwksFetcher | None = None,
     static_dir: Path | None = None,
 ) -> Gateway:
-    """The origin for a provisioned staff pool: tokens checked against its keys, sign-in."""
+    """The origin for a provisioned staff pool: tokens checked against its keys."""
 
     options: dict[str, Any] = {"jwks_url": jwks_url}
     if fetch is not None:
@@ -234,9 +213,4 @@ def staff_gateway(
     verifier = TokenVerifier(
         issuer=cognito_issuer(region, user_pool_id), audience=user_pool_client_id, **options
     )
-    return Gateway(
-        services,
-        verifier,
-        authenticate=lambda user, password: sign_in(cognito, user_pool_client_id, user, password),
-        static_dir=static_dir,
-    )
+    return Gateway(services, verifier, static_dir=static_dir)

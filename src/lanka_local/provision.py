@@ -16,7 +16,6 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lanka_platform import resources
-from lanka_platform.problems import Problem
 from lanka_platform.resources import Stack
 
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
@@ -251,28 +250,6 @@ def new_password() -> str:
             and any(c.isdigit() for c in candidate)
         ):
             return candidate
-
-
-def sign_in(cognito: Any, client_id: str, username: str, password: str) -> dict[str, Any]:
-    """Tokens of a staff user (USER_PASSWORD_AUTH), or a 401 problem."""
-    try:
-        result = cognito.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )["AuthenticationResult"]
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code in ("NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException"):
-            raise Problem.unauthorized("Wrong username or password.") from error
-        raise
-    return {
-        "id_token": result["IdToken"],
-        "access_token": result["AccessToken"],
-        "refresh_token": result.get("RefreshToken"),
-        "expires_in": result["ExpiresIn"],
-        "token_type": "Bearer",
-    }
 
 
 def moto_jwks(url: str = "") -> dict[str, Any]:

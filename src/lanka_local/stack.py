@@ -70,7 +70,6 @@ class LocalStack:
         loaded = services.load_all()
         gateway = staff_gateway(
             loaded,
-            self.client("cognito-idp"),
             provisioned.user_pool_id,
             provisioned.user_pool_client_id,
             region=REGION,
@@ -85,16 +84,12 @@ class LocalStack:
                 Client(gateway),
                 self.client("cognito-idp"),
                 provisioned.user_pool_id,
-                provisioned.user_pool_client_id,
                 self.passwords["admin"],
                 self.url,
             )
             log(f"Demo data: {seeded} bookable services and staff")
         # Also on later starts of a data folder made before the price calculator existed.
-        admin = provision.sign_in(
-            self.client("cognito-idp"), provisioned.user_pool_client_id, "admin", self.passwords["admin"]
-        )
-        demo.save_price_book(Client(gateway), admin["id_token"])
+        demo.save_price_book(Client(gateway), demo.sign_in(Client(gateway), "admin", self.passwords["admin"]))
         self.server = make_server(self.config.host, self.config.port, gateway, threaded=True)
         threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True).start()
 

@@ -51,7 +51,7 @@ class RunningStack:
     def sign_in(self, username: str) -> str:
         passwords = json.loads((self.data_dir / "demo-users.json").read_text())
         status, tokens = self.request(
-            "POST", "/api/auth/login", {"username": username, "password": passwords[username]}
+            "POST", "/api/clients/auth/login", {"username": username, "password": passwords[username]}
         )
         assert status == 200, tokens
         return str(tokens["id_token"])

@@ -106,7 +106,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         cognito = boto3.client("cognito-idp")
         gateway = staff_gateway(
             loaded,
-            cognito,
             provisioned.user_pool_id,
             provisioned.user_pool_client_id,
             region="eu-central-1",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import jwt
+from deal_world import T0, Clock
 
+SIGN_IN = "/api/clients/auth/login"
 OLENA = {"name": "Олена Петренко", "phone": "0501234567"}
 
 
@@ -91,7 +93,7 @@ def test_staff_sign_in_returns_a_token_the_gateway_accepts(world):
     # given
     world.token("olena", "manager")
     # when
-    signed_in = world.http.post("/api/auth/login", json={"username": "olena", "password": "Secret-Pass-123"})
+    signed_in = world.http.post(SIGN_IN, json={"username": "olena", "password": "Secret-Pass-123"})
     # then
     assert signed_in.status_code == 200
     token = signed_in.get_json()["id_token"]
@@ -104,7 +106,39 @@ def test_wrong_password_is_401(world):
     world.token("olena", "manager")
     time.sleep(0)
     # when
-    response = world.http.post("/api/auth/login", json={"username": "olena", "password": "wrong-password"})
+    response = world.http.post(SIGN_IN, json={"username": "olena", "password": "wrong-password"})
     # then
     assert response.status_code == 401
     assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_an_unknown_user_is_answered_as_a_wrong_password(world):
+    # given no user "nobody"
+    # when
+    response = world.http.post(SIGN_IN, json={"username": "nobody", "password": "Secret-Pass-123"})
+    # then
+    assert response.status_code == 401
+    assert response.get_json()["detail"] == "Wrong username or password."
+
+
+def test_guessing_one_users_password_is_stopped_after_five_tries_a_minute(world):
+    # given a clock that stays in one minute
+    world.services["clients"].use(clock=Clock(T0))
+    world.token("olena", "manager")
+    guesses = [
+        world.http.post(SIGN_IN, json={"username": "olena", "password": f"guess-{n}"}).status_code
+        for n in range(5)
+    ]
+    # when the right password comes sixth, in the same minute
+    response = world.http.post(SIGN_IN, json={"username": "Olena", "password": "Secret-Pass-123"})
+    # then
+    assert guesses == [401] * 5
+    assert response.status_code == 429
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_sign_in_without_a_password_is_422(world):
+    # when
+    response = world.http.post(SIGN_IN, json={"username": "olena"})
+    # then
+    assert response.status_code == 422

@@ -67,7 +67,7 @@ function signInScreen() {
       return;
     }
     try {
-      const tokens = await api("/api/auth/login", { method: "POST", body: { username: username.value, password: password.value } });
+      const tokens = await api("/api/clients/auth/login", { method: "POST", body: { username: username.value, password: password.value } });
       session.signIn(tokens.id_token);
       render();
     } catch (failure) {
