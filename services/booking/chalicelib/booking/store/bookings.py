@@ -34,9 +34,6 @@ what it read), so it is never stale. Two changes of one owner's month committed 
 moment cannot both commit: the later gets a 409 "try again" (rare: the window is one
 request's time), and two visits of one specialist are never placed on a stale view of his
 day (this is what keeps the travel time between two visits booked at the same instant).
-Months written before sheets existed are read from the day items of then
-(`DAY#<owner id>#<YYYY-MM>`, string sets `s0`/`s1`; one Query) and folded into the sheet on
-its first write.
 
 No double booking: a booking writes one claim item per 15-minute bucket of its time
 (buffers included) for each owner, each with the condition that the bucket is free (or
@@ -137,24 +134,6 @@ def _sheet_line(booking: Booking) -> str:
             "1" if booking.on_site else "0",
             booking.zone or "",
             booking.group if booking.seats > 1 else "",
-        )
-    )
-
-
-def _old_line(line: str) -> str:
-    """A line of the day items of before, as a sheet line."""
-    booking_id, kind, start, end, claim_start, claim_end, site, zone, group = line.split("|", 8)
-    return "|".join(
-        (
-            booking_id,
-            "k" if kind == "block" else "b",
-            start,
-            str(int(end) - int(start)),
-            str(int(start) - int(claim_start)),
-            str(int(claim_end) - int(end)),
-            site,
-            zone,
-            "" if kind == "block" else group,
         )
     )
 
@@ -262,8 +241,7 @@ class BookingBook:
         return answer
 
     def _load(self, keys: list[tuple[str, str]]) -> None:
-        """The sheets of `keys` not read yet: one BatchGetItem per 100 (and a Query of the
-        day items of before for a month that has no sheet yet)."""
+        """The sheets of `keys` not read yet: one BatchGetItem per 100."""
         client = self._store.connection.client
         table = self._store.settings.table_name
         wanted = [key for key in dict.fromkeys(keys) if key not in self._read]
@@ -279,27 +257,9 @@ class BookingBook:
                 for item in page.get("Responses", {}).get(table, ()):
                     self._read[(item["pk"]["S"], item["sk"]["S"])] = _sheet_of(item)
                 request = page.get("UnprocessedKeys") or {}
-        for pk, month in wanted:
-            if (pk, month) not in self._read:
-                self._read[(pk, month)] = (0, "\n".join(self._days_before(pk.removeprefix("SHEET#"), month)))
-
-    def _days_before(self, owner_id: str, month: str) -> list[str]:
-        """The lines of the day items a month of `owner_id` had before sheets (one Query)."""
-        client = self._store.connection.client
-        request: dict[str, Any] = {
-            "TableName": self._store.settings.table_name,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{owner_id}#{month}"}},
-        }
-        lines: dict[str, str] = {}
-        while True:
-            page = client.query(**request)
-            for item in page.get("Items", ()):
-                for line in (*item.get("s0", {}).get("SS", ()), *item.get("s1", {}).get("SS", ())):
-                    lines.setdefault(line.split("|", 1)[0], _old_line(line))
-            if "LastEvaluatedKey" not in page:
-                return list(lines.values())
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for key in wanted:
+            # A month with nothing booked yet has no sheet.
+            self._read.setdefault(key, (0, ""))
 
     def future_of(self, owner_id: str, now: datetime) -> list[str]:
         """The ids of the bookings (not blocks) of `owner_id` that start from `now` on, from
