@@ -235,7 +235,8 @@ SERVICES: tuple[Service, ...] = (
     ),
     Service(
         name="booking",
-        publishes=(*_BOOKING_EVENTS, "WidgetRequestReceived"),
+        # A leaver's bookings no successor took: the head and admins are told (notifications).
+        publishes=(*_BOOKING_EVENTS, "WidgetRequestReceived", "HandoverNeeded"),
         # Widget requests learn their client and deal (the request id is the booking's or quote's).
         consumes=(
             "ClientRequestReceived",
@@ -264,6 +265,7 @@ SERVICES: tuple[Service, ...] = (
             "BookingCancelled",
             # The staff feed and the head's digest.
             "TaskOverdue",
+            "HandoverNeeded",
             "TaskCompleted",
             "DealCreated",
             "DealStageChanged",

@@ -123,3 +123,48 @@ def test_only_the_office_sees_the_handover_list(world, company):
     response = world.http.get(f"{BOOKING}/handovers", headers=world.headers("petro", "measurer"))
     # then
     assert response.status_code == 403
+
+
+def feed(world, username: str, role: str) -> list[dict]:
+    response = world.http.get(f"/api/notifications/alerts?role={role}", headers=world.headers(username, role))
+    assert response.status_code == 200, response.get_json()
+    return [item for item in response.get_json()["items"] if item["kind"] == "handover_needed"]
+
+
+def test_the_head_and_the_admins_are_told_of_bookings_no_one_took_over(world, company):
+    # given
+    booked = book_petro(world, company, 10)
+    # when
+    petro_leaves(world, None)
+    # then
+    for username, role in (("boss", "head"), ("root", "admin")):
+        (alert,) = feed(world, username, role)
+        assert alert["data"]["booking_ids"] == [booked["id"]]
+        assert "Петро" in alert["text"] and "05.01 10:00 «Замір»" in alert["text"]
+
+
+def test_the_handover_event_names_times_and_services_but_no_client_details(world, company):
+    # given
+    booked = book_petro(world, company, 10)
+    # when
+    petro_leaves(world, world.user_id("olena"))
+    # then
+    (needed,) = company.tap.events("HandoverNeeded")
+    (item,) = needed["bookings"]
+    assert (item["booking_id"], item["services"], item["service_name"]) == (
+        booked["id"],
+        ["measurement"],
+        "Замір",
+    )
+    assert set(item) == {"booking_id", "starts_at", "ends_at", "services", "service_name", "reason"}
+    assert "client-1" not in str(needed) and "Київ" not in str(needed)
+
+
+def test_no_one_is_told_when_the_successor_takes_every_booking(world, company):
+    # given
+    book_petro(world, company, 10)
+    # when
+    petro_leaves(world, world.user_id("oleh"))
+    # then
+    assert company.tap.events("HandoverNeeded") == []
+    assert feed(world, "boss", "head") == []

@@ -17,6 +17,8 @@ from chalicelib.booking.domain.calendar import (
     WorkingHours,
     Zones,
     available_slots,
+    minute_of,
+    moment_of,
     visit_of,
 )
 from chalicelib.booking.domain.catalog import Offering
@@ -52,6 +54,10 @@ def at(day: date, minutes: int) -> datetime:
     )
 
 
+def local_hour(minute: int) -> int:
+    return moment_of(minute).astimezone(KYIV).hour
+
+
 def situation(now, staff, zones=None, visit_zone=None) -> Situation:
     return Situation(now, "Europe/Kyiv", staff, {}, zones or Zones(), visit_zone)
 
@@ -85,10 +91,10 @@ def worlds(draw):
         after = timedelta(minutes=draw(st.sampled_from([0, 15, 30])))
         busy.append(
             Busy(
-                start=start,
-                end=start + length,
-                claim_start=start - before,
-                claim_end=start + length + after,
+                start=minute_of(start),
+                end=minute_of(start + length),
+                claim_start=minute_of(start - before),
+                claim_end=minute_of(start + length + after),
                 kind=draw(st.sampled_from(["booking", "block"])),
                 on_site=draw(st.booleans()),
                 zone=draw(st.sampled_from([*ZONE_KEYS, None])),
@@ -147,8 +153,10 @@ def grid(minutes: list[datetime], step: timedelta, duration: timedelta) -> list[
 
 
 def free_by_oracle(start, visit, busy, zones, visit_zone) -> bool:
-    end = start + visit.duration
-    claim = (start - visit.before, end + visit.after)
+    """Whether `start` is free, by every held time's minutes (since the epoch)."""
+    start = minute_of(start)
+    end = start + visit.duration // timedelta(minutes=1)
+    claim = (start - visit.before // timedelta(minutes=1), end + visit.after // timedelta(minutes=1))
     if any(b.claim_start < claim[1] and claim[0] < b.claim_end for b in busy):
         return False
     if not visit.on_site:
@@ -158,11 +166,11 @@ def free_by_oracle(start, visit, busy, zones, visit_zone) -> bool:
     later = [b for b in site if b.start >= end]
     if earlier:
         previous = max(earlier, key=lambda b: b.end)
-        if previous.end + timedelta(minutes=zones.minutes(previous.zone, visit_zone)) > start:
+        if previous.end + zones.minutes(previous.zone, visit_zone) > start:
             return False
     if later:
         following = min(later, key=lambda b: b.start)
-        if end + timedelta(minutes=zones.minutes(visit_zone, following.zone)) > following.start:
+        if end + zones.minutes(visit_zone, following.zone) > following.start:
             return False
     return True
 
@@ -173,7 +181,7 @@ def offered_starts(world) -> tuple[set[datetime], object]:
     now = at(day, 0) - timedelta(days=1)
     staff = [(member(hours), Calendar("s1", hours, busy))]
     (answer,) = available_slots(visit, [day], situation(now, staff, zones, visit_zone))
-    return {slot.start.astimezone(UTC) for slot in answer.slots}, visit
+    return {moment_of(slot.start) for slot in answer.slots}, visit
 
 
 # ---------------------------------------------------------------------------- properties
@@ -240,8 +248,8 @@ def test_slots_keep_the_minimum_notice_and_the_horizon():
         visit, [day, day + timedelta(days=1), day + timedelta(days=2)], situation(now, staff)
     )
     # then
-    assert [s.start.hour for s in today.slots] == [13, 14, 15, 16, 17]
-    assert [s.start.hour for s in tomorrow.slots] == [9, 10]
+    assert [local_hour(s.start) for s in today.slots] == [13, 14, 15, 16, 17]
+    assert [local_hour(s.start) for s in tomorrow.slots] == [9, 10]
     assert later.slots == []
 
 
@@ -249,8 +257,8 @@ def test_a_slot_with_seats_left_is_still_offered_to_the_same_service():
     # given
     day = date(2027, 6, 15)
     visit = visit_of([offering(seats=2, slot_step_minutes=60)])
-    start = at(day, 9 * 60)
-    held = Busy(start, start + timedelta(hours=1), start, start + timedelta(hours=1), group=visit.group)
+    start = minute_of(at(day, 9 * 60))
+    held = Busy(start, start + 60, start, start + 60, group=visit.group)
     staff = [(member(nine_to_six()), Calendar("s1", nine_to_six(), [held]))]
     now = at(day, 0) - timedelta(days=1)
     # when
@@ -266,8 +274,8 @@ def test_any_specialist_lists_the_least_booked_that_day_first():
     # given
     day = date(2027, 6, 15)
     visit = visit_of([offering(slot_step_minutes=60)])
-    busy_start = at(day, 16 * 60)
-    held = Busy(busy_start, busy_start + timedelta(hours=1), busy_start, busy_start + timedelta(hours=1))
+    busy_start = minute_of(at(day, 16 * 60))
+    held = Busy(busy_start, busy_start + 60, busy_start, busy_start + 60)
     staff = [
         (member(nine_to_six(), "a-busy"), Calendar("a-busy", nine_to_six(), [held])),
         (member(nine_to_six(), "b-free"), Calendar("b-free", nine_to_six(), [])),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from lanka_platform.events import Contract
 
@@ -119,3 +119,30 @@ class QuoteAccepted(_BookingEvent):
     deal_id: str | None = None
     amount: int = Field(description="Minor units")
     currency: str = "UAH"
+
+
+class HandedOverBooking(BaseModel):
+    """One booking of a leaver that waits for someone to take it (no client data)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    booking_id: str
+    starts_at: datetime
+    ends_at: datetime
+    services: list[str] = Field(description="Keys of the booked services")
+    service_name: str = Field(description="What was booked: «Замір»")
+    reason: str = Field(description="Why the successor did not take it (uk / en)")
+
+
+class HandoverNeeded(_BookingEvent):
+    """A member of staff left (`StaffDeactivated`) and some of his future bookings could not
+    go to a successor: they stay in his calendar, listed at GET /handovers, until someone
+    moves or cancels them. The head and the admins are told. Times, services and ids only:
+    the client's details are on the booking, for those allowed to open it."""
+
+    detail_type: ClassVar[str] = "HandoverNeeded"
+
+    staff_id: str = Field(description="The leaver's booking calendar (a staff member id)")
+    staff_user_id: str = Field(description="The leaver's user id")
+    staff_name: str | None = None
+    bookings: list[HandedOverBooking] = Field(min_length=1)

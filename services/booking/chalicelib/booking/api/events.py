@@ -7,7 +7,9 @@ when the successor does the services and is free then by the same rules as any b
 (working hours, held time, travel): moved like a staff move, claims and all, in one
 transaction per booking, the client told by `BookingRescheduled`. A booking the successor
 cannot take (or every one, when no successor is named) stays in the leaver's calendar and
-is listed for the office (GET /handovers) until someone moves or cancels it.
+is listed for the office (GET /handovers) until someone moves or cancels it, and the head
+and the admins are told (`HandoverNeeded`: the bookings' ids, times and services, once per
+event, from the event's own unit).
 
 Each booking is its own transaction (a move may write some 30 items; one transaction holds
 100), so a redelivered event finds the bookings already handed over no longer his and
@@ -23,8 +25,9 @@ from chalicelib.booking.domain.calendar import StaffMember
 from chalicelib.booking.service import service
 
 from lanka_platform.api import replay_key
+from lanka_platform.contracts import booking as events
 from lanka_platform.contracts import clients as client_events
-from lanka_platform.events import Envelope
+from lanka_platform.events import Envelope, envelope
 from lanka_platform.problems import Problem
 from lanka_platform.storage import IdempotencyRecord, UnitOfWork
 
@@ -87,8 +90,15 @@ def on_staff_deactivated(event: Envelope[client_events.StaffDeactivated], unit: 
     for member in staff:
         if member.user_id != event.data.user_id:
             continue
-        for booking_id in desk.book.future_of(member.id, desk.now):
-            _hand_over(booking_id, member.id, successor, named=event.data.hand_over_to is not None)
+        named = event.data.hand_over_to is not None
+        left = [
+            handover
+            for booking_id in desk.book.future_of(member.id, desk.now)
+            if (handover := _hand_over(booking_id, member.id, successor, named=named))
+        ]
+        if left:
+            # In the unit of the event's marker: told once, however often the event comes.
+            unit.emit(envelope(_handover_needed(member, event.data.user_id, left)))
         if member.active:
             changed = member.model_copy(update={"active": False, "version": member.version + 1})
             desk.directory.save_member(unit, changed, new=False)
@@ -98,8 +108,11 @@ NO_SUCCESSOR = "Наступника не призначено. / No one was nam
 UNKNOWN_SUCCESSOR = "Наступник не веде календар записів. / The successor has no booking calendar."
 
 
-def _hand_over(booking_id: str, leaver_id: str, successor: StaffMember | None, *, named: bool) -> None:
-    """One booking to the successor, or on the handover list: a transaction of its own."""
+def _hand_over(
+    booking_id: str, leaver_id: str, successor: StaffMember | None, *, named: bool
+) -> Handover | None:
+    """One booking to the successor, or on the handover list (what is answered): a
+    transaction of its own."""
     desk = desk_of(service.store)
     booking = desk.book.get(booking_id)
     if (
@@ -108,7 +121,7 @@ def _hand_over(booking_id: str, leaver_id: str, successor: StaffMember | None, *
         or booking.status != "confirmed"
         or booking.staff_id != leaver_id
     ):
-        return
+        return None
     unit = service.store.unit_of_work()
     policy = desk.directory.policy()
     reason = UNKNOWN_SUCCESSOR if named else NO_SUCCESSOR
@@ -117,7 +130,7 @@ def _hand_over(booking_id: str, leaver_id: str, successor: StaffMember | None, *
             visits.move(unit, desk, policy, booking, booking.starts_at, successor.id, by_client=False)
             unit.commit()
             service.relay(unit.events)
-            return
+            return None
         except Problem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -126,18 +139,36 @@ def _hand_over(booking_id: str, leaver_id: str, successor: StaffMember | None, *
                 "/ The successor is busy, off work or does not do this service then."
             )
             unit = service.store.unit_of_work()
-    desk.book.flag(
-        unit,
-        Handover(
-            booking_id=booking.id,
-            starts_at=booking.starts_at,
-            ends_at=booking.ends_at,
-            services=booking.services,
-            title=booking.subject_name,
-            staff_id=booking.staff_id,
-            staff_name=booking.staff_name,
-            successor_id=successor.id if successor else None,
-            reason=reason,
-        ),
+    handover = Handover(
+        booking_id=booking.id,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        services=booking.services,
+        title=booking.subject_name,
+        staff_id=booking.staff_id,
+        staff_name=booking.staff_name,
+        successor_id=successor.id if successor else None,
+        reason=reason,
     )
+    desk.book.flag(unit, handover)
     unit.commit()
+    return handover
+
+
+def _handover_needed(member: StaffMember, user_id: str, left: list[Handover]) -> events.HandoverNeeded:
+    return events.HandoverNeeded(
+        staff_id=member.id,
+        staff_user_id=user_id,
+        staff_name=member.name,
+        bookings=[
+            events.HandedOverBooking(
+                booking_id=h.booking_id,
+                starts_at=h.starts_at,
+                ends_at=h.ends_at,
+                services=h.services,
+                service_name=h.title,
+                reason=h.reason,
+            )
+            for h in left
+        ],
+    )

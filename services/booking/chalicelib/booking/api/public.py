@@ -5,13 +5,15 @@ limited per IP, and nothing here shows another client's data."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from chalicelib.booking.desk import catalog_of, desk_of
 from chalicelib.booking.domain import visits
 from chalicelib.booking.domain.bookings import Booking, Visitor
-from chalicelib.booking.domain.calendar import DaySlots, visit_of
+from chalicelib.booking.domain.calendar import DayOffers, DaySlots, moment_of, visit_of
 from chalicelib.booking.domain.catalog import KEY_PATTERN, offerings_by_keys
 from chalicelib.booking.service import service
 from chalicelib.booking.store.bookings import SHEETS
@@ -197,18 +199,67 @@ def public_staff(call: Call, query: StaffQuery) -> PublicStaffList:
 
 
 @service.route("/public/slots", query=SlotsQuery, response=SlotsAnswer, public=True, problems=[429])
-def public_slots(call: Call, query: SlotsQuery) -> SlotsAnswer:
+def public_slots(call: Call, query: SlotsQuery) -> dict[str, Any]:
     """Free starts of one visit (several services add up) over up to 31 days."""
     throttle.limit(call.store, call.request, "booking-read", READS_PER_MINUTE)
     visit = visit_of(offerings_by_keys(catalog_of(call.store), _keys(query.services)))
     desk = desk_of(call.store)
     days = visits.slots(desk, visit, query.from_, query.days, query.staff_id, query.zone)
-    return SlotsAnswer(
-        time_zone=desk.time_zone,
-        duration_minutes=int(visit.duration.total_seconds() // 60),
-        price=visit.price,
-        days=days,
-    )
+    # The answer is written as the JSON of `SlotsAnswer` (a route may return its response
+    # model's JSON): a month holds a thousand slots and more, and building and validating a
+    # model and two datetimes for each cost more than finding them.
+    return {
+        "time_zone": desk.time_zone,
+        "duration_minutes": visit.minutes[0],
+        "price": visit.price.model_dump(mode="json") if visit.price else None,
+        "days": _days_json(days, desk.zone),
+    }
+
+
+def _days_json(days: list[DayOffers], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Each day's offers as `DaySlots` JSON: times in the company's zone with the offset of
+    that moment (`2027-03-29T10:00:00+03:00`), as pydantic writes an aware datetime."""
+    answer = []
+    for day in days:
+        slots = day.slots
+        offset = _offset(slots[0].start, zone) if slots else 0
+        if slots and _offset(slots[-1].end, zone) != offset:
+            # A day of a DST change: each time with its own offset.
+            texts = {m: _local_iso(m, _offset(m, zone)) for s in slots for m in (s.start, s.end)}
+        else:
+            texts = {m: _local_iso(m, offset) for s in slots for m in (s.start, s.end)}
+        answer.append(
+            {
+                "date": day.date.isoformat(),
+                "slots": [
+                    {"start": texts[slot.start], "end": texts[slot.end], "staff_ids": slot.staff_ids}
+                    for slot in slots
+                ],
+            }
+        )
+    return answer
+
+
+def _offset(minute: int, zone: ZoneInfo) -> int:
+    """The zone's offset from UTC (minutes) at `minute`."""
+    offset = moment_of(minute).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) // 60 if offset is not None else 0
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_text(days: int) -> str:
+    return (_EPOCH_DAY + timedelta(days=days)).isoformat()
+
+
+_EPOCH_DAY = date(1970, 1, 1)
+_CLOCK_TEXTS = tuple(f"{minute // 60:02d}:{minute % 60:02d}:00" for minute in range(24 * 60))
+
+
+def _local_iso(minute: int, offset: int) -> str:
+    days, time_of_day = divmod(minute + offset, 24 * 60)
+    hours, minutes = divmod(abs(offset), 60)
+    zone = "Z" if offset == 0 else f"{'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
+    return f"{_date_text(days)}T{_CLOCK_TEXTS[time_of_day]}{zone}"
 
 
 @service.route(

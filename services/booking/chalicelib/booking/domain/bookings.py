@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from chalicelib.booking.domain.calendar import Busy
 from pydantic import ConfigDict, Field
 
 from lanka_platform.money import Money
@@ -73,19 +72,6 @@ class Booking(Schema):
     def subject_name(self) -> str:
         return ", ".join(self.service_names) or (self.note or "")
 
-    def busy(self) -> Busy:
-        return Busy(
-            start=self.starts_at,
-            end=self.ends_at,
-            claim_start=self.claim_start,
-            claim_end=self.claim_end,
-            kind=self.kind,
-            on_site=self.on_site,
-            zone=self.zone,
-            group=self.group,
-            booking_id=self.id,
-        )
-
 
 class CalendarEntry(Schema):
     """A booking or a block as a calendar shows it (the item availability reads)."""
@@ -126,19 +112,6 @@ class CalendarEntry(Schema):
             zone=booking.zone,
             on_site=booking.on_site,
             group=booking.group,
-        )
-
-    def busy(self) -> Busy:
-        return Busy(
-            start=self.starts_at,
-            end=self.ends_at,
-            claim_start=self.claim_start,
-            claim_end=self.claim_end,
-            kind=self.kind,
-            on_site=self.on_site,
-            zone=self.zone,
-            group=self.group,
-            booking_id=self.booking_id,
         )
 
 

@@ -1,9 +1,15 @@
 """Who can be booked and when: staff, resources, zones, working hours and availability.
 
-Everything here is pure: the store hands in the calendars it read (one Query per
-specialist-month) and `available_slots` answers which starts are free. The same function
-decides at booking time whether a start is still free, so what is offered and what is
+Everything here is pure: the store hands in what each owner holds (from the month sheets
+of all of them, one read) and `available_slots` answers which starts are free. The same
+rules decide at booking time whether a start is still free, so what is offered and what is
 accepted can never disagree.
+
+Times are whole minutes since the epoch (UTC) inside: a month of ten specialists is
+thousands of held times and a thousand and more starts, and integers cost a fraction of
+datetimes. For a one-seat visit the free starts of a working window come from the gaps
+between the held spans (merged, sorted), a range of the step grid per gap, not from testing
+every start against the held time; the answer is formatted once, by the route.
 
 Rules of a free start `t` for a visit of `duration` with buffers `before`/`after`:
 - the visit `[t, t + duration)` lies inside one working window of the specialist (the
@@ -24,7 +30,7 @@ from __future__ import annotations
 import bisect
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, NamedTuple
@@ -219,18 +225,32 @@ class Zones(Schema):
 
 
 class Busy(NamedTuple):
-    """Time held in a calendar: a booking's visit and its claim (with buffers), or a block
-    (a tuple: a month's calendars hold thousands, made on every read of availability)."""
+    """Time held in a calendar: a booking's visit and its claim (with buffers), or a block,
+    in whole minutes since the epoch (UTC). A tuple of integers: a month's calendars hold
+    thousands, made on every read of availability."""
 
-    start: datetime
-    end: datetime
-    claim_start: datetime
-    claim_end: datetime
+    start: int
+    end: int
+    claim_start: int
+    claim_end: int
     kind: str = "booking"  # booking | block
     on_site: bool = False
     zone: str | None = None
     group: str | None = None  # the services of a visit, for shared seats
     booking_id: str | None = None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+def minute_of(moment: datetime) -> int:
+    """Whole minutes since the epoch (UTC) of `moment`, rounded down."""
+    return (moment - _EPOCH) // _MINUTE
+
+
+def moment_of(minute: int) -> datetime:
+    return _EPOCH + timedelta(minutes=minute)
 
 
 @dataclass(frozen=True)
@@ -254,6 +274,16 @@ class Visit:
     @property
     def group(self) -> str:
         return "+".join(self.keys)
+
+    @property
+    def minutes(self) -> tuple[int, int, int, int]:
+        """Duration, step, buffer before and after, in minutes."""
+        return (
+            self.duration // _MINUTE,
+            self.step // _MINUTE,
+            self.before // _MINUTE,
+            self.after // _MINUTE,
+        )
 
 
 def visit_of(offerings: Sequence[Offering]) -> Visit:
@@ -280,141 +310,208 @@ def visit_of(offerings: Sequence[Offering]) -> Visit:
     )
 
 
-_BY_CLAIM = operator.attrgetter("claim_start", "start")
+_BY_CLAIM = operator.itemgetter(2, 0)  # claim_start, start
+_NO_WINDOWS: tuple[tuple[int, int], ...] = ()
+# The working windows of a day for a plan of hours (its JSON): staff often share one plan,
+# and a warm process keeps what it worked out (a pure function of the plan and the day).
+_WINDOWS: dict[tuple[str, date], tuple[tuple[int, int], ...]] = {}
+_WINDOWS_KEPT = 20_000
 
 
-@functools.lru_cache(maxsize=8192)
-def _local_date(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
+def _day_windows(hours: WorkingHours, plan: str, day: date) -> tuple[tuple[int, int], ...]:
+    found = _WINDOWS.get((plan, day))
+    if found is None:
+        if len(_WINDOWS) >= _WINDOWS_KEPT:
+            _WINDOWS.clear()
+        found = _WINDOWS[(plan, day)] = tuple((minute_of(s), minute_of(e)) for s, e in hours.windows(day))
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[int, int]:
+    """The minutes [first, end) of a local day (23 or 25 hours on the days of DST changes)."""
+    midnight = datetime.combine(day, time(0), tzinfo=zone)
+    following = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return minute_of(midnight), minute_of(following)
+
+
+class Holdings:
+    """What an owner holds, for availability: the claims (start, end; sorted) and the
+    starts of the bookings right away, the whole `Busy` tuples only when a rule asks for
+    them (shared seats, travel, one start's check). A month of a busy specialist is hundreds
+    of lines read on every look at the slots, and most looks need only the claims."""
+
+    def __init__(
+        self,
+        claim_starts: list[int],
+        claim_ends: list[int],
+        booked: list[int],
+        rows: Callable[[], list[Busy]],
+    ) -> None:
+        if any(map(operator.gt, claim_starts, claim_starts[1:])):
+            order = sorted(range(len(claim_starts)), key=claim_starts.__getitem__)
+            claim_starts = [claim_starts[i] for i in order]
+            claim_ends = [claim_ends[i] for i in order]
+        self.claim_starts = claim_starts
+        self.claim_ends = claim_ends
+        self.booked = booked if not any(map(operator.gt, booked, booked[1:])) else sorted(booked)
+        self._rows = rows
+        self._busy: list[Busy] | None = None
+
+    @classmethod
+    def of(cls, busy: Sequence[Busy]) -> Holdings:
+        rows = list(busy)
+        return cls(
+            [b.claim_start for b in rows],
+            [b.claim_end for b in rows],
+            [b.start for b in rows if b.kind == "booking"],
+            lambda: rows,
+        )
+
+    @property
+    def busy(self) -> list[Busy]:
+        """Every booking and block, sorted by claim."""
+        if self._busy is None:
+            self._busy = sorted(self._rows(), key=_BY_CLAIM)
+        return self._busy
 
 
 @dataclass
 class Calendar:
-    """One specialist's or resource's hours and what is already held, sorted by claim."""
+    """One specialist's or resource's hours and what is already held (`Busy` tuples or
+    `Holdings`); all times in minutes since the epoch."""
 
     owner_id: str
     hours: WorkingHours | None
-    busy: list[Busy]
-    _starts: list[datetime] = field(default_factory=list, init=False, repr=False)
-    _longest: timedelta = field(default=timedelta(0), init=False, repr=False)
-    _site: list[Busy] = field(default_factory=list, init=False, repr=False)
-    _site_starts: list[datetime] = field(default_factory=list, init=False, repr=False)
-    _windows: dict[date, list[tuple[datetime, datetime]]] = field(
-        default_factory=dict, init=False, repr=False
-    )
-    _loads: dict[date, int] | None = field(default=None, init=False, repr=False)
-    _held_starts: list[datetime] = field(default_factory=list, init=False, repr=False)
-    _held_ends: list[datetime] = field(default_factory=list, init=False, repr=False)
+    held: Holdings | Sequence[Busy]
+    _longest: int = field(default=0, init=False, repr=False)
+    _plan: str = field(default="", init=False, repr=False)
+    _spans: tuple[list[int], list[int]] | None = field(default=None, init=False, repr=False)
+    _site: list[Busy] | None = field(default=None, init=False, repr=False)
+    _site_starts: list[int] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.busy = sorted(self.busy, key=_BY_CLAIM)
-        self._starts = [b.claim_start for b in self.busy]
-        # The held time as disjoint sorted spans (what a one-seat visit must not touch).
-        for held in self.busy:
-            if self._held_ends and held.claim_start <= self._held_ends[-1]:
-                self._held_ends[-1] = max(self._held_ends[-1], held.claim_end)
-            else:
-                self._held_starts.append(held.claim_start)
-                self._held_ends.append(held.claim_end)
-        self._longest = max((b.claim_end - b.claim_start for b in self.busy), default=timedelta(0))
-        self._site = sorted(
-            (b for b in self.busy if b.on_site and b.kind == "booking"), key=lambda b: b.start
-        )
-        self._site_starts = [b.start for b in self._site]
+        if not isinstance(self.held, Holdings):
+            self.held = Holdings.of(self.held)
+        held = self.holdings
+        self._longest = max(map(operator.sub, held.claim_ends, held.claim_starts), default=0)
+        self._plan = self.hours.model_dump_json() if self.hours is not None else ""
 
-    def overlapping(self, start: datetime, end: datetime) -> list[Busy]:
+    @property
+    def holdings(self) -> Holdings:
+        assert isinstance(self.held, Holdings)
+        return self.held
+
+    @property
+    def busy(self) -> list[Busy]:
+        return self.holdings.busy
+
+    def held_spans(self) -> tuple[list[int], list[int]]:
+        """The held time as disjoint sorted spans (starts, ends): what a one-seat visit must
+        not touch."""
+        if self._spans is None:
+            starts: list[int] = []
+            ends: list[int] = []
+            held = self.holdings
+            for claim_start, claim_end in zip(held.claim_starts, held.claim_ends, strict=True):
+                if ends and claim_start <= ends[-1]:
+                    if claim_end > ends[-1]:
+                        ends[-1] = claim_end
+                else:
+                    starts.append(claim_start)
+                    ends.append(claim_end)
+            self._spans = (starts, ends)
+        return self._spans
+
+    def overlapping(self, start: int, end: int) -> list[Busy]:
         """Held time whose claim overlaps [start, end)."""
-        high = bisect.bisect_left(self._starts, end)
-        low = bisect.bisect_left(self._starts, start - self._longest)
+        claim_starts = self.holdings.claim_starts
+        high = bisect.bisect_left(claim_starts, end)
+        low = bisect.bisect_left(claim_starts, start - self._longest)
         return [b for b in self.busy[low:high] if b.claim_end > start]
 
-    def windows(self, day: date) -> list[tuple[datetime, datetime]]:
+    def windows(self, day: date) -> tuple[tuple[int, int], ...]:
         if self.hours is None:
-            return []
-        if day not in self._windows:
-            self._windows[day] = self.hours.windows(day)
-        return self._windows[day]
+            return _NO_WINDOWS
+        return _day_windows(self.hours, self._plan, day)
 
-    def works(self, start: datetime, end: datetime, day: date) -> bool:
+    def works(self, start: int, end: int, day: date) -> bool:
         if self.hours is None:
             return True
         return any(ws <= start and end <= we for ws, we in self.windows(day))
 
-    def is_free(self, visit: Visit, start: datetime, end: datetime) -> bool:
-        claim_start, claim_end = start - visit.before, end + visit.after
+    def is_free(self, visit: Visit, start: int, end: int) -> bool:
+        _, _, before, after = visit.minutes
         same = 0
-        for held in self.overlapping(claim_start, claim_end):
-            if (
-                visit.seats > 1
-                and held.group == visit.group
-                and held.start == start
-                and held.kind == "booking"
-            ):
+        for held in self.overlapping(start - before, end + after):
+            shared = held.group == visit.group and held.start == start and held.kind == "booking"
+            if visit.seats > 1 and shared:
                 same += 1
                 continue
             return False
         return same < visit.seats
 
-    def free_starts(
-        self, visit: Visit, day: date, earliest: datetime, latest: datetime
-    ) -> list[tuple[datetime, datetime]]:
-        """The starts of `day` in [earliest, latest] whose claim is free (`is_free`), in one
-        pass over the day's starts and the held spans (both sorted)."""
-        found = []
-        starts, ends = self._held_starts, self._held_ends
+    def free_starts(self, visit: Visit, day: date, earliest: int, latest: int) -> list[int]:
+        """The starts of `day` in [earliest, latest] whose claim is free (`is_free`). For a
+        one-seat visit, the gaps between the held spans give them directly: every start on
+        the window's grid whose claim fits in a gap."""
+        duration, step, before, after = visit.minutes
+        found: list[int] = []
+        if visit.seats > 1:
+            for window_start, window_end in self.windows(day):
+                for start in range(window_start, window_end - duration + 1, step):
+                    if earliest <= start <= latest and self.is_free(visit, start, start + duration):
+                        found.append(start)
+            return found
+        starts, ends = self.held_spans()
         count = len(starts)
         for window_start, window_end in self.windows(day):
-            index = bisect.bisect_right(ends, window_start - visit.before)
-            start = window_start
-            while start + visit.duration <= window_end:
-                end = start + visit.duration
-                if earliest <= start <= latest:
-                    if visit.seats > 1:
-                        if self.is_free(visit, start, end):
-                            found.append((start, end))
-                    else:
-                        claim_start = start - visit.before
-                        while index < count and ends[index] <= claim_start:
-                            index += 1
-                        if index == count or starts[index] >= end + visit.after:
-                            found.append((start, end))
-                start += visit.step
+            index = bisect.bisect_right(ends, window_start - before)
+            low_limit = max(window_start, earliest)
+            high_limit = min(window_end - duration, latest)
+            gap_start = window_start - before
+            while True:
+                gap_end = starts[index] if index < count else None
+                low = max(low_limit, gap_start + before)
+                high = high_limit if gap_end is None else min(high_limit, gap_end - duration - after)
+                if high >= low:
+                    first = window_start - (window_start - low) // step * step
+                    found.extend(range(first, high + 1, step))
+                if gap_end is None or gap_end >= window_end + after:
+                    break
+                gap_start = ends[index]
+                index += 1
         return found
 
-    def site_neighbours(self, start: datetime, end: datetime) -> tuple[Busy | None, Busy | None]:
+    def site_neighbours(self, start: int, end: int) -> tuple[Busy | None, Busy | None]:
         """The on-site visits that end last before `start` and start first after `end`."""
+        if self._site is None:
+            self._site = sorted((b for b in self.busy if b.on_site and b.kind == "booking"), key=_BY_START)
+            self._site_starts = [b.start for b in self._site]
+        site = self._site
         after = bisect.bisect_left(self._site_starts, end)
-        following = self._site[after] if after < len(self._site) else None
-        earlier = [b for b in self._site[max(0, after - 4) : after] if b.end <= start]
-        previous = max(earlier, key=lambda b: b.end) if earlier else None
+        following = site[after] if after < len(site) else None
+        earlier = [b for b in site[max(0, after - 4) : after] if b.end <= start]
+        previous = max(earlier, key=_BY_END) if earlier else None
         return previous, following
 
     def bookings_on(self, zone: ZoneInfo, day: date) -> int:
         """How many visits the owner has on a local day (counted once per calendar)."""
-        if self._loads is None:
-            loads: dict[date, int] = {}
-            for held in self.busy:
-                if held.kind == "booking":
-                    local_date = _local_date(held.start, zone)
-                    loads[local_date] = loads.get(local_date, 0) + 1
-            self._loads = loads
-        return self._loads.get(day, 0)
+        booked = self.holdings.booked
+        first, end = day_bounds(day, zone)
+        return bisect.bisect_left(booked, end) - bisect.bisect_left(booked, first)
 
 
-def travel_allows(
-    calendar: Calendar, start: datetime, end: datetime, zones: Zones, visit_zone: str | None
-) -> bool:
+_BY_START = operator.itemgetter(0)
+_BY_END = operator.itemgetter(1)
+
+
+def travel_allows(calendar: Calendar, start: int, end: int, zones: Zones, visit_zone: str | None) -> bool:
     """The nearest on-site visits before and after leave room to travel."""
     previous, following = calendar.site_neighbours(start, end)
-    if (
-        previous is not None
-        and previous.end + timedelta(minutes=zones.minutes(previous.zone, visit_zone)) > start
-    ):
+    if previous is not None and previous.end + zones.minutes(previous.zone, visit_zone) > start:
         return False
-    return (
-        following is None
-        or end + timedelta(minutes=zones.minutes(visit_zone, following.zone)) <= following.start
-    )
+    return following is None or end + zones.minutes(visit_zone, following.zone) <= following.start
 
 
 class Slot(Schema):
@@ -428,6 +525,19 @@ class DaySlots(Schema):
     slots: list[Slot]
 
 
+class Offer(NamedTuple):
+    """A free start (minutes since the epoch) and who is free then, fairest first."""
+
+    start: int
+    end: int
+    staff_ids: list[str]
+
+
+class DayOffers(NamedTuple):
+    date: date
+    slots: list[Offer]
+
+
 @dataclass(frozen=True)
 class Situation:
     """Everything availability depends on besides the visit and the days asked."""
@@ -439,10 +549,13 @@ class Situation:
     zones: Zones
     visit_zone: str | None = None
 
+    def bounds(self, visit: Visit) -> tuple[int, int]:
+        """The first and the last minute a visit may start (notice and horizon)."""
+        # The first whole minute at or after now + notice, the last at or before the horizon.
+        return -((_EPOCH - self.now - visit.min_notice) // _MINUTE), minute_of(self.now + visit.horizon)
 
-def free_resources(
-    visit: Visit, situation: Situation, start: datetime, end: datetime, day: date
-) -> list[str] | None:
+
+def free_resources(visit: Visit, situation: Situation, start: int, end: int, day: date) -> list[str] | None:
     """One free resource of each required kind, or None when a kind has none free."""
     chosen = []
     for kind in visit.resource_kinds:
@@ -460,54 +573,43 @@ def free_resources(
     return chosen
 
 
-def _starts_of(calendar: Calendar, visit: Visit, day: date) -> Iterable[tuple[datetime, datetime]]:
-    for window_start, window_end in calendar.windows(day):
-        start = window_start
-        while start + visit.duration <= window_end:
-            yield start, start + visit.duration
-            start += visit.step
-
-
-def offered(
-    visit: Visit, situation: Situation, calendar: Calendar, start: datetime, end: datetime, day: date
-) -> bool:
+def offered(visit: Visit, situation: Situation, calendar: Calendar, start: int, day: date) -> bool:
     """Whether `start` is a free start of `calendar`'s specialist (it is on the step grid)."""
-    if start < situation.now + visit.min_notice or start > situation.now + visit.horizon:
-        return False
-    if not calendar.is_free(visit, start, end):
+    earliest, latest = situation.bounds(visit)
+    end = start + visit.minutes[0]
+    if not earliest <= start <= latest or not calendar.is_free(visit, start, end):
         return False
     if visit.on_site and not travel_allows(calendar, start, end, situation.zones, situation.visit_zone):
         return False
     return not visit.resource_kinds or free_resources(visit, situation, start, end, day) is not None
 
 
-def available_slots(visit: Visit, days: Sequence[date], situation: Situation) -> list[DaySlots]:
-    """The free starts of each local day, with who is free at each (fairest first)."""
+def available_slots(visit: Visit, days: Sequence[date], situation: Situation) -> list[DayOffers]:
+    """The free starts of each local day, with who is free at each (fairest first: the
+    least booked that day, then by id)."""
     zone = ZoneInfo(situation.time_zone)
+    duration = visit.minutes[0]
+    earliest, latest = situation.bounds(visit)
+    able = [(m.id, c) for m, c in situation.staff if m.can_do(visit.skills)]
     answer = []
-    able = [(m, c) for m, c in situation.staff if m.can_do(visit.skills)]
     for day in days:
-        by_start: dict[datetime, list[tuple[int, str]]] = {}
-        for member, calendar in able:
-            load = calendar.bookings_on(zone, day)
-            earliest, latest = situation.now + visit.min_notice, situation.now + visit.horizon
-            for start, end in calendar.free_starts(visit, day, earliest, latest):
+        by_start: dict[int, list[str]] = {}
+        for _, staff_id, calendar in sorted((c.bookings_on(zone, day), i, c) for i, c in able):
+            for start in calendar.free_starts(visit, day, earliest, latest):
+                end = start + duration
                 if visit.on_site and not travel_allows(
                     calendar, start, end, situation.zones, situation.visit_zone
                 ):
                     continue
                 if visit.resource_kinds and free_resources(visit, situation, start, end, day) is None:
                     continue
-                by_start.setdefault(start, []).append((load, member.id))
-        slots = [
-            Slot(
-                start=start.astimezone(zone),
-                end=(start + visit.duration).astimezone(zone),
-                staff_ids=[staff_id for _, staff_id in sorted(who)],
-            )
-            for start, who in sorted(by_start.items())
-        ]
-        answer.append(DaySlots(date=day, slots=slots))
+                who = by_start.get(start)
+                if who is None:
+                    by_start[start] = [staff_id]
+                else:
+                    who.append(staff_id)
+        slots = [Offer(start, start + duration, by_start[start]) for start in sorted(by_start)]
+        answer.append(DayOffers(day, slots))
     return answer
 
 
@@ -515,9 +617,10 @@ def local_day(moment: datetime, time_zone: str) -> date:
     return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
-def on_grid(visit: Visit, calendar: Calendar, start: datetime, day: date) -> bool:
+def on_grid(visit: Visit, calendar: Calendar, start: int, day: date) -> bool:
     """Whether `start` is a start the working hours allow (free or not)."""
-    return any(s == start for s, _ in _starts_of(calendar, visit, day))
+    duration, step, _, _ = visit.minutes
+    return any(ws <= start <= we - duration and (start - ws) % step == 0 for ws, we in calendar.windows(day))
 
 
 def buckets(start: datetime, end: datetime) -> list[datetime]:

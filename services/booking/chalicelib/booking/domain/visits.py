@@ -13,7 +13,7 @@ from chalicelib.booking.domain import invite
 from chalicelib.booking.domain.bookings import Booking
 from chalicelib.booking.domain.calendar import (
     Calendar,
-    DaySlots,
+    DayOffers,
     Situation,
     StaffMember,
     Visit,
@@ -21,6 +21,7 @@ from chalicelib.booking.domain.calendar import (
     available_slots,
     free_resources,
     local_day,
+    minute_of,
     offered,
     on_grid,
     visit_of,
@@ -95,7 +96,7 @@ class Desk:
 
 def slots(
     desk: Desk, visit: Visit, first: date, days: int, staff_id: str | None, visit_zone: str | None
-) -> list[DaySlots]:
+) -> list[DayOffers]:
     if staff_id is not None and not visit.allows_staff_choice:
         raise Problem.invalid(
             [{"field": "staff_id", "message": "This service is booked with any specialist.", "in": "query"}]
@@ -145,23 +146,24 @@ def choose(
         raise Problem.invalid(
             [{"field": "staff_id", "message": "No such specialist for this service.", "in": "body"}]
         )
-    working = [(m, c) for m, c in situation.staff if on_grid(visit, c, start, day)]
+    minute = minute_of(start)
+    working = [(m, c) for m, c in situation.staff if on_grid(visit, c, minute, day)]
     if not working:
         raise invalid("Цей час поза робочими годинами. / This time is outside working hours.")
-    end = start + visit.duration
     zone = desk.zone
     free = sorted(
         (
             (c.bookings_on(zone, day), m.id, m, c)
             for m, c in working
-            if offered(visit, situation, c, start, end, day)
+            if offered(visit, situation, c, minute, day)
         ),
         key=lambda row: (row[0], row[1]),
     )
     if not free:
         raise Problem(409, "Time taken", _TAKEN, kind="time-taken")
     member = free[0][2]
-    resource_ids = free_resources(visit, situation, start, end, day) or []
+    end = minute + visit.minutes[0]
+    resource_ids = free_resources(visit, situation, minute, end, day) or []
     return Choice(member, resource_ids)
 
 

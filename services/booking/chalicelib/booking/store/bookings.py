@@ -34,9 +34,6 @@ what it read), so it is never stale. Two changes of one owner's month committed 
 moment cannot both commit: the later gets a 409 "try again" (rare: the window is one
 request's time), and two visits of one specialist are never placed on a stale view of his
 day (this is what keeps the travel time between two visits booked at the same instant).
-Months written before sheets existed are read from the day items of then
-(`DAY#<owner id>#<YYYY-MM>`, string sets `s0`/`s1`; one Query) and folded into the sheet on
-its first write.
 
 No double booking: a booking writes one claim item per 15-minute bucket of its time
 (buffers included) for each owner, each with the condition that the bucket is free (or
@@ -47,12 +44,14 @@ one bucket, so at most one of them commits, however close together they arrive.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.booking.domain.bookings import Booking, CalendarEntry, Handover
-from chalicelib.booking.domain.calendar import Busy, buckets
+from chalicelib.booking.domain.calendar import Busy, Holdings, buckets
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -139,31 +138,39 @@ def _sheet_line(booking: Booking) -> str:
     )
 
 
-def _old_line(line: str) -> str:
-    """A line of the day items of before, as a sheet line."""
-    booking_id, kind, start, end, claim_start, claim_end, site, zone, group = line.split("|", 8)
-    return "|".join(
-        (
-            booking_id,
-            "k" if kind == "block" else "b",
-            start,
-            str(int(end) - int(start)),
-            str(int(start) - int(claim_start)),
-            str(int(claim_end) - int(end)),
-            site,
-            zone,
-            "" if kind == "block" else group,
-        )
-    )
+def _sheet_of(item: dict[str, Any]) -> tuple[int, str]:
+    """The version and the lines (one string) of a raw sheet item."""
+    version, _, lines = item["d"]["S"].partition("\n")
+    return int(version), lines
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_KINDS = {"b": "booking", "k": "block"}
 
 
-def _sheet_of(item: dict[str, Any]) -> tuple[int, list[str]]:
-    """The version and the lines of a raw sheet item."""
-    version, _, rest = item["d"]["S"].partition("\n")
-    return int(version), rest.split("\n") if rest else []
+def _held(lines: str) -> Holdings:
+    """A sheet's lines as what its owner holds. A month holds hundreds of lines per owner,
+    read on every look at availability: each field is a column sliced from one split of the
+    whole text and converted by `map` (no Python code per line); the `Busy` tuples are made
+    only if a rule asks for them."""
+    fields = lines.replace("\n", "|").split("|") if lines else []
+    if len(fields) % 9:
+        raise ValueError("A sheet line does not have 9 fields")
+    starts = list(map(int, fields[2::9]))
+    ends = list(map(operator.add, starts, map(int, fields[3::9])))
+    claim_starts = list(map(operator.sub, starts, map(int, fields[4::9])))
+    claim_ends = list(map(operator.add, ends, map(int, fields[5::9])))
+    booked = list(itertools.compress(starts, map("b".__eq__, fields[1::9])))
+
+    def rows() -> list[Busy]:
+        kinds = map(_KINDS.__getitem__, fields[1::9])
+        on_site = map("1".__eq__, fields[6::9])
+        zones = [zone or None for zone in fields[7::9]]
+        groups = [group or None for group in fields[8::9]]
+        ids = fields[0::9]
+        columns = zip(starts, ends, claim_starts, claim_ends, kinds, on_site, zones, groups, ids, strict=True)
+        return list(map(Busy._make, columns))
+
+    return Holdings(claim_starts, claim_ends, booked, rows)
 
 
 def _months(start: datetime, end: datetime, zone: ZoneInfo) -> list[str]:
@@ -185,8 +192,8 @@ class BookingBook:
         self._handovers = store.model(HandoverItem)
         self._store = store
         self._zone = ZoneInfo(time_zone)
-        # The day sheets read in this request or event: (pk, sk) -> (version, lines).
-        self._read: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        # The sheets read in this request or event: (pk, sk) -> (version, lines joined by \n).
+        self._read: dict[tuple[str, str], tuple[int, str]] = {}
         # The sheet writes queued: (pk, sk) -> [(unit of work, the update's actions)].
         self._pending: dict[tuple[str, str], list[tuple[UnitOfWork, list[Any]]]] = {}
 
@@ -214,53 +221,27 @@ class BookingBook:
 
     def busy(
         self, owner_ids: list[str], start: datetime, end: datetime, ignoring: str | None = None
-    ) -> dict[str, list[Busy]]:
-        """What availability needs of the owners' time in [start, end), from their sheets:
-        one BatchGetItem for all of them (raw items: one string each, parsed here). The
-        sheets read are kept (lines and version) for the write that may follow."""
-        keys = [(f"SHEET#{owner}", month) for owner in owner_ids for month in _months(start, end, self._zone)]
-        self._load(keys)
-        low, high = _minutes(start), _minutes(end)
-        memo: dict[int, datetime] = {}
-
-        def moment(minute: int) -> datetime:
-            found = memo.get(minute)
-            if found is None:
-                found = memo[minute] = _EPOCH + timedelta(minutes=minute)
-            return found
-
-        answer: dict[str, list[Busy]] = {}
+    ) -> dict[str, Holdings]:
+        """What availability needs of the owners' time in the local months of [start, end),
+        from their sheets: one BatchGetItem for all of them (raw items: one string each,
+        parsed here). The sheets read are kept (lines and version) for the write that may
+        follow."""
+        months = _months(start, end, self._zone)
+        self._load([(f"SHEET#{owner}", month) for owner in owner_ids for month in months])
+        answer: dict[str, Holdings] = {}
         for owner in owner_ids:
-            found: dict[str, Busy] = {}
-            for month in _months(start, end, self._zone):
-                for line in self._read[(f"SHEET#{owner}", month)][1]:
-                    booking_id, kind, start_, length, before, after, site, zone, group = line.split("|", 8)
-                    if booking_id == ignoring or booking_id in found:
-                        continue
-                    begin = int(start_)
-                    finish = begin + int(length)
-                    claim_start = begin - int(before) if before != "0" else begin
-                    claim_end = finish + int(after) if after != "0" else finish
-                    if claim_end <= low or claim_start >= high:
-                        continue
-                    shown_start, shown_end = moment(begin), moment(finish)
-                    found[booking_id] = Busy(
-                        shown_start,
-                        shown_end,
-                        moment(claim_start) if claim_start != begin else shown_start,
-                        moment(claim_end) if claim_end != finish else shown_end,
-                        "block" if kind == "k" else "booking",
-                        site == "1",
-                        zone or None,
-                        group or None,
-                        booking_id,
-                    )
-            answer[owner] = list(found.values())
+            texts = [self._read[(f"SHEET#{owner}", month)][1] for month in months]
+            held = _held(texts[0]) if len(texts) == 1 else _held("\n".join(filter(None, texts)))
+            if len(texts) > 1 or ignoring is not None:
+                # A claim across the turn of a month is on both months' sheets.
+                seen = {ignoring}
+                rows = [b for b in held.busy if b.booking_id not in seen and not seen.add(b.booking_id)]
+                held = Holdings.of(rows)
+            answer[owner] = held
         return answer
 
     def _load(self, keys: list[tuple[str, str]]) -> None:
-        """The sheets of `keys` not read yet: one BatchGetItem per 100 (and a Query of the
-        day items of before for a month that has no sheet yet)."""
+        """The sheets of `keys` not read yet: one BatchGetItem per 100."""
         client = self._store.connection.client
         table = self._store.settings.table_name
         wanted = [key for key in dict.fromkeys(keys) if key not in self._read]
@@ -276,27 +257,9 @@ class BookingBook:
                 for item in page.get("Responses", {}).get(table, ()):
                     self._read[(item["pk"]["S"], item["sk"]["S"])] = _sheet_of(item)
                 request = page.get("UnprocessedKeys") or {}
-        for pk, month in wanted:
-            if (pk, month) not in self._read:
-                self._read[(pk, month)] = (0, self._days_before(pk.removeprefix("SHEET#"), month))
-
-    def _days_before(self, owner_id: str, month: str) -> list[str]:
-        """The lines of the day items a month of `owner_id` had before sheets (one Query)."""
-        client = self._store.connection.client
-        request: dict[str, Any] = {
-            "TableName": self._store.settings.table_name,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{owner_id}#{month}"}},
-        }
-        lines: dict[str, str] = {}
-        while True:
-            page = client.query(**request)
-            for item in page.get("Items", ()):
-                for line in (*item.get("s0", {}).get("SS", ()), *item.get("s1", {}).get("SS", ())):
-                    lines.setdefault(line.split("|", 1)[0], _old_line(line))
-            if "LastEvaluatedKey" not in page:
-                return list(lines.values())
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for key in wanted:
+            # A month with nothing booked yet has no sheet.
+            self._read.setdefault(key, (0, ""))
 
     def future_of(self, owner_id: str, now: datetime) -> list[str]:
         """The ids of the bookings (not blocks) of `owner_id` that start from `now` on, from
@@ -315,7 +278,8 @@ class BookingBook:
         while True:
             page = client.query(**request)
             for item in page.get("Items", ()):
-                for line in _sheet_of(item)[1]:
+                lines = _sheet_of(item)[1]
+                for line in lines.split("\n") if lines else ():
                     booking_id, kind, start = line.split("|", 3)[:3]
                     if kind == "b" and int(start) >= _minutes(now):
                         found[booking_id] = None
@@ -468,16 +432,17 @@ class BookingBook:
         """The sheet rewritten: the line of `removed` out, the line of `added` in, if its
         version is still the one read."""
         self._load([(pk, sk)])
-        version, lines = self._read[(pk, sk)]
+        version, read = self._read[(pk, sk)]
+        lines = read.split("\n") if read else []
         gone = {b.id for b in (removed, added) if b is not None}
         kept = [line for line in lines if line.split("|", 1)[0] not in gone]
         if added is not None:
             kept.append(_sheet_line(added))
         kept.sort(key=lambda line: int(line.split("|", 3)[2]))
         model = self._sheets
-        text = "\n".join([str(version + 1), *kept])
-        actions: list[Any] = [model.v.set(version + 1), model.d.set(text)]
-        self._read[(pk, sk)] = (version, kept)
+        written = "\n".join(kept)
+        actions: list[Any] = [model.v.set(version + 1), model.d.set("\n".join([str(version + 1), *kept]))]
+        self._read[(pk, sk)] = (version, written)
         pending = next((a for u, a in self._pending.get((pk, sk), ()) if u is unit), None)
         if pending is not None:
             # Written before in this unit (one transaction may touch an item once): that

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field
 from lanka_platform.api import Call
 from lanka_platform.auth import Principal
 from lanka_platform.clock import to_iso
+from lanka_platform.contracts.booking import HandoverNeeded
 from lanka_platform.contracts.clients import ClientsExported
 from lanka_platform.contracts.deals import StaffNotificationRequested, TaskCompleted, TaskOverdue
 from lanka_platform.events import Envelope
@@ -99,6 +100,14 @@ def on_task_overdue(event: Envelope[TaskOverdue], unit: UnitOfWork) -> None:
     data = event.data
     if not data.escalated:
         post_alert(unit, alerts.task_overdue(event.metadata.event_id, event.metadata.occurred_at, data))
+
+
+@service.handles(HandoverNeeded)
+def on_handover_needed(event: Envelope[HandoverNeeded], unit: UnitOfWork) -> None:
+    """A leaver's bookings wait for someone to take them: the head and the admins are told."""
+    for role in ("head", "admin"):
+        metadata = event.metadata
+        post_alert(unit, alerts.handover_needed(metadata.event_id, metadata.occurred_at, event.data, role))
 
 
 @service.handles(TaskCompleted)

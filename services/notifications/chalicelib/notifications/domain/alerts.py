@@ -18,8 +18,17 @@ from pydantic import ConfigDict, Field, model_validator
 from lanka_platform.clock import local
 from lanka_platform.schema import Schema
 
-AlertKind = Literal["notice", "clients_exported", "task_overdue", "step_completed", "digest"]
-KINDS: tuple[str, ...] = ("notice", "clients_exported", "task_overdue", "step_completed", "digest")
+AlertKind = Literal[
+    "notice", "clients_exported", "task_overdue", "step_completed", "digest", "handover_needed"
+]
+KINDS: tuple[str, ...] = (
+    "notice",
+    "clients_exported",
+    "task_overdue",
+    "step_completed",
+    "digest",
+    "handover_needed",
+)
 
 
 def for_user(user_id: str) -> str:
@@ -119,4 +128,32 @@ def task_overdue(event_id: str, at: datetime, task: Any) -> StaffAlert:
         text=f"Прострочено: «{task.title}» (термін {due})",
         created_at=at,
         data={"deal_id": task.deal_id, "task_id": task.task_id},
+    )
+
+
+HANDOVER_SHOWN = 5
+
+
+def handover_needed(event_id: str, at: datetime, handover: Any, role: str) -> StaffAlert:
+    """A leaver's bookings no successor took, to the head or the admins (each role's feed
+    has its own copy, so the alert's id names the role)."""
+    shown = "; ".join(
+        f"{local(b.starts_at).strftime('%d.%m %H:%M')} «{b.service_name}»"
+        for b in handover.bookings[:HANDOVER_SHOWN]
+    )
+    more = len(handover.bookings) - HANDOVER_SHOWN
+    who = handover.staff_name or "працівника"
+    return StaffAlert(
+        id=f"{event_id}-{role}",
+        audience=for_role(role),
+        kind="handover_needed",
+        text=(
+            f"Записи {who} ({len(handover.bookings)}) ніхто не перейняв — перепризначте їх: {shown}"
+            + (f" та ще {more}" if more > 0 else "")
+        ),
+        created_at=at,
+        data={
+            "staff_id": handover.staff_id,
+            "booking_ids": [b.booking_id for b in handover.bookings],
+        },
     )
