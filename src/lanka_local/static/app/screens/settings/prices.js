@@ -1,0 +1,109 @@
+// The price book: the current version's items and fees edited and published as a new
+// version (quotes keep the version they were priced with); any older version can be looked at.
+
+import { api } from "../../api.js";
+import { el, clear, uid } from "../../dom.js";
+import { t } from "../../i18n.js";
+import { money, when, fail } from "../../ui.js";
+import { controls, editableList, group, settingsForm } from "./form.js";
+
+const UNITS = ["piece", "m2", "running_m", "m3", "hour"];
+
+function itemEntry(item) {
+  const made = controls(
+    [
+      { key: "key", label: t("price.key"), hint: t("svc.keyhint"), attrs: { maxlength: 40 } },
+      { key: "name", label: t("price.name"), attrs: { maxlength: 120 } },
+      { key: "name_en", label: t("price.name_en"), attrs: { maxlength: 120 } },
+      { key: "unit", kind: "select", label: t("price.unit"), options: UNITS.map((unit) => [unit, t(`price.unit.${unit}`)]) },
+      { key: "unit_price", kind: "money", label: t("price.unitprice"), hint: item.bands?.length ? t("price.bandshint", { n: item.bands.length }) : t("price.uahhint") },
+      { key: "description", kind: "textarea", label: t("price.description"), attrs: { maxlength: 500 } },
+    ],
+    item,
+  );
+  const kept = [item.inputs?.length && t("price.inputs", { n: item.inputs.length }), item.options?.length && t("price.options", { n: item.options.length }), item.tiers?.length && t("price.tiers", { n: item.tiers.length })].filter(Boolean);
+  // What this form does not edit (bands, inputs, options, tiers) goes back as it was.
+  const read = () => ({ ...item, ...made.read() });
+  return { node: group(item.name || t("price.newitem"), "", el("div", { class: "row" }, made.nodes), kept.length ? el("p", { class: "muted" }, kept.join(" · ")) : null), read };
+}
+
+function feeEntry(fee) {
+  const made = controls(
+    [
+      { key: "key", label: t("price.key"), attrs: { maxlength: 40 } },
+      { key: "name", label: t("price.name"), attrs: { maxlength: 120 } },
+      { key: "name_en", label: t("price.name_en"), attrs: { maxlength: 120 } },
+      { key: "amount", kind: "money", label: t("price.amount"), hint: t("price.uahhint") },
+      { key: "optional", kind: "check", label: t("price.optional") },
+    ],
+    fee,
+  );
+  return { node: group(t("price.fee"), "", el("div", { class: "row" }, made.nodes)), read: () => ({ ...fee, ...made.read() }) };
+}
+
+function bookForm(book, again) {
+  const head = controls(
+    [
+      { key: "vat_mode", kind: "select", label: t("price.vat"), options: ["none", "included", "added"].map((mode) => [mode, t(`price.vat.${mode}`)]) },
+      { key: "rounding", kind: "money", label: t("price.rounding"), hint: t("price.uahhint") },
+      { key: "minimum_order", kind: "money", label: t("price.minimum"), hint: t("price.uahhint"), empty: 0 },
+    ],
+    book,
+  );
+  const items = editableList({ list: "items", items: book.items || [], make: itemEntry, addLabel: t("price.additem"), removeLabel: t("price.removeitem"), blank: { key: "", name: "", name_en: "", unit: "piece", unit_price: null, bands: [], inputs: [], options: [], tiers: [] } });
+  const fees = editableList({ list: "fees", items: book.fees || [], make: feeEntry, addLabel: t("price.addfee"), removeLabel: t("price.removefee"), blank: { key: "", name: "", name_en: "", amount: 0, optional: false } });
+  return settingsForm({
+    label: t("price.edit"),
+    submit: t("price.publish"),
+    parts: [
+      el("div", { class: "row" }, head.nodes),
+      el("h3", {}, t("price.items")),
+      items.node,
+      el("h3", {}, t("price.fees")),
+      fees.node,
+      book.promo_codes?.length ? el("p", { class: "muted" }, t("price.promos", { n: book.promo_codes.length })) : null,
+    ],
+    save: () => api("/api/booking/price-book", {
+      method: "PUT",
+      body: { currency: book.currency || "UAH", promo_codes: book.promo_codes || [], ...head.read(), items: items.read(), fees: fees.read(), version: book.version || 0 },
+    }),
+    saved: again,
+  });
+}
+
+function versionTable(book) {
+  return el(
+    "table",
+    {},
+    el("caption", {}, t("price.versionof", { n: book.version, at: when(book.saved_at) })),
+    el("thead", {}, el("tr", {}, [t("price.name"), t("price.unit"), t("price.unitprice")].map((text) => el("th", { scope: "col" }, text)))),
+    el("tbody", {}, book.items.map((item) => el("tr", {}, el("th", { scope: "row" }, item.name), el("td", {}, t(`price.unit.${item.unit}`)), el("td", {}, item.unit_price === null || item.unit_price === undefined ? t("price.banded") : money(item.unit_price, book.currency))))),
+  );
+}
+
+export async function prices(box) {
+  let book;
+  try {
+    book = await api("/api/booking/price-book");
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    book = { version: 0, currency: "UAH", vat_mode: "none", rounding: 100, minimum_order: 0, items: [], fees: [], promo_codes: [] };
+  }
+  const again = () => prices(box);
+  const parts = [el("p", { class: "muted" }, book.version ? t("price.current", { n: book.version, at: when(book.saved_at) }) : t("price.nobook")), bookForm(book, again)];
+  if (book.version > 1) {
+    const pick = el("select", { id: uid("version") }, Array.from({ length: book.version - 1 }, (_, index) => book.version - 1 - index).map((n) => el("option", { value: n }, t("template.version", { n }))));
+    const place = el("div");
+    const show = async () => {
+      try {
+        clear(place, versionTable(await api(`/api/booking/price-book/versions/${pick.value}`)));
+      } catch (error) {
+        fail(error);
+      }
+    };
+    pick.addEventListener("change", show);
+    parts.push(el("h3", {}, t("price.older")), el("div", { class: "toolbar" }, el("label", { for: pick.id }, t("price.pickversion")), pick), place);
+    await show();
+  }
+  clear(box, parts);
+}
