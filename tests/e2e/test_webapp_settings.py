@@ -196,6 +196,7 @@ def test_a_duration_off_the_quarter_hours_is_refused_beside_it_and_kept(stack, p
     duration = form.get_by_label("Тривалість, хв")
     form.locator(".field-error:not([hidden])").first.wait_for()
     assert duration.get_attribute("aria-invalid") == "true"
+    assert "Кратно 15 хвилинам" in form.locator(".field-error:not([hidden])").first.inner_text()
     assert (duration.input_value(), form.get_by_label("Ключ").input_value()) == ("50", "odd_minutes")
     keys = {item["key"] for item in admin_get(stack, "/api/booking/services?limit=200")["items"]}
     assert "odd_minutes" not in keys
@@ -427,6 +428,38 @@ def test_a_site_without_https_is_refused_beside_it(stack, page):
     region.get_by_text("https://", exact=False).last.wait_for()
     assert origin.get_attribute("aria-invalid") == "true"
     assert origin.input_value() == "http://mebli.example.org"
+    assert admin_get(stack, "/api/booking/widget-settings") == before
+
+
+def test_a_site_is_added_and_saved_from_the_keyboard(stack, page):
+    # given
+    region = settings(page, stack, "Віджети на сайті")
+    region.get_by_role("button", name="Додати сайт").focus()
+    # when: Enter adds a site and puts the cursor in it; Enter in the field saves
+    page.keyboard.press("Enter")
+    page.keyboard.type("https://keyboard.example.com")
+    page.keyboard.press("Enter")
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    assert (
+        "https://keyboard.example.com" in admin_get(stack, "/api/booking/widget-settings")["allowed_origins"]
+    )
+
+
+def test_with_the_server_out_of_reach_the_form_says_so_and_keeps_what_was_typed(stack, page):
+    # given
+    before = admin_get(stack, "/api/booking/widget-settings")
+    region = settings(page, stack, "Віджети на сайті")
+    region.get_by_role("button", name="Додати сайт").click()
+    origin = region.get_by_label("Адреса сайту").last
+    origin.fill("https://offline.example.com")
+    page.route("**/api/booking/widget-settings", lambda route: route.abort("internetdisconnected"))
+    # when
+    region.get_by_role("button", name="Зберегти").click()
+    # then
+    region.get_by_text("Немає з'єднання з сервером", exact=False).wait_for()
+    assert origin.input_value() == "https://offline.example.com"
+    page.unroute("**/api/booking/widget-settings")
     assert admin_get(stack, "/api/booking/widget-settings") == before
 
 

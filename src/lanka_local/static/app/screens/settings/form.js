@@ -126,10 +126,45 @@ const PLAIN = {
   bool_parsing: "form.choose",
 };
 
+// The services' own messages (English), said in the user's language; {what} is the part they name.
+const MESSAGES = [
+  [/^must be a multiple of 15 minutes$/, "msg.quarters"],
+  [/^times must be on a quarter of an hour$/, "msg.quarterclock"],
+  [/^start must be before end$/, "msg.order"],
+  [/^first must not be after last$/, "msg.dates"],
+  [/^A select needs its options\.$/, "msg.needoptions"],
+  [/^Only a select has options\.$/, "msg.nooptions"],
+  [/^Two fields have the same key\.$/, "msg.twofields"],
+  [/^These rules would move a deal round in a loop: (.+)\.$/, "msg.loop"],
+  [/^Name an assignee/, "msg.assignee"],
+  [/^Reminders need a due time/, "msg.reminders"],
+  [/^Name either a user_id/, "msg.recipient"],
+  [/^Only a booking trigger has a booking start\.$/, "msg.bookingstart"],
+  [/^Only a booking trigger has a booked member of staff\.$/, "msg.bookingstaff"],
+  [/^Two rules have the id/, "msg.tworules"],
+  [/^No stage '(.+)' in this pipeline\.$/, "msg.nostage"],
+  [/^The rules on this trigger do too much at once/, "msg.crowded"],
+  [/^A webhook URL must be https/, "msg.webhook"],
+  [/^A site must be https/, "msg.site"],
+  [/^An origin is https/, "msg.origin"],
+  [/^Use upper- and lowercase letters\.$/, "msg.cases"],
+  [/^Use at least one digit\.$/, "msg.digit"],
+  [/^You cannot take the admin role from yourself\.$/, "msg.selfadmin"],
+  [/^Choose one of: (.+)\.$/, "msg.oneof"],
+  [/^Unknown zone\.$/, "msg.zone"],
+  [/^travel names a zone that is not listed$/, "msg.travel"],
+  [/^zone keys must be unique lowercase keys$/, "msg.zonekeys"],
+];
+
 export function plain(item) {
   const key = PLAIN[item.code];
   if (key) return t(key);
-  return String(item.message || "").replace(/^(Value|Assertion) error, /, "");
+  const message = String(item.message || "").replace(/^(Value|Assertion) error, /, "");
+  for (const [pattern, known] of MESSAGES) {
+    const found = message.match(pattern);
+    if (found) return t(known, { what: found[1] ?? "" });
+  }
+  return message;
 }
 
 /** The API path of a control or group: the scopes and list entries around it, then its key. */
