@@ -248,6 +248,27 @@ def test_hours_that_are_not_a_time_range_are_refused_beside_the_day(stack, page)
     assert admin_get(stack, f"/api/booking/staff/{member_id}") == before
 
 
+def test_an_admin_makes_a_new_specialist_bookable_with_his_hours(stack, page):
+    # given
+    region = settings(page, stack, "Графіки працівників")
+    region.get_by_label("Працівник").select_option(label="Новий працівник для запису")
+    form = region.get_by_role("form", name="Новий працівник для запису")
+    # when
+    form.get_by_label("Ім'я для клієнтів").fill("Остап")
+    form.get_by_label("Навички").fill("measure")
+    form.get_by_label("Домашній район").select_option("podil")
+    form.get_by_role("group", name="Робочі години за днями тижня").get_by_label("Вт").fill("10:00-16:00")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    made = next(item for item in admin_get(stack, "/api/booking/staff")["items"] if item["name"] == "Остап")
+    assert (made["skills"], made["home_zone"], made["hours"]["weekly"]) == (
+        ["measure"],
+        "podil",
+        {"tue": [{"start": "10:00", "end": "16:00"}]},
+    )
+
+
 def test_an_admin_sets_how_late_a_visitor_may_cancel(stack, page):
     # given
     region = settings(page, stack, "Райони й правила запису")
@@ -289,6 +310,23 @@ def test_an_admin_publishes_a_new_price_and_the_old_version_is_kept(stack, page)
     assert wardrobe["bands"] == next(item for item in before["items"] if item["key"] == "wardrobe")["bands"]
     region.get_by_label("Версія", exact=True).wait_for()
     shot(page, "48-settings-prices")
+
+
+def test_an_admin_adds_a_promo_code_to_the_price_book(stack, page):
+    # given
+    before = admin_get(stack, "/api/booking/price-book")
+    region = settings(page, stack, "Прайс-лист")
+    # when
+    region.get_by_role("button", name="Додати промокод").click()
+    promo = region.get_by_role("group", name="Промокод").last
+    promo.get_by_label("Код").fill("VESNA15")
+    promo.get_by_label("Знижка, %").fill("15")
+    region.get_by_role("button", name="Опублікувати нову версію").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    after = admin_get(stack, "/api/booking/price-book")
+    assert after["version"] == before["version"] + 1
+    assert {"code": "VESNA15", "percent": 15}.items() <= after["promo_codes"][-1].items()
 
 
 def test_an_item_without_a_name_is_not_published(stack, page):

@@ -228,7 +228,7 @@ const uk = {
   "svc.seats": "Скільки клієнтів одночасно", "svc.seatshint": "1 — індивідуально", "svc.choice": "Клієнт може вибрати працівника",
   "svc.step": "Крок часу запису, хв", "svc.before": "Запас до, хв", "svc.after": "Запас після, хв",
   "svc.notice": "Записатися не пізніше ніж за, хв", "svc.horizon": "Запис наперед, днів",
-  "hours.choose": "Працівник", "hours.of": "Графік: {name}", "hours.name": "Ім'я для клієнтів", "hours.namehint": "Що бачать клієнти у віджеті",
+  "hours.choose": "Працівник", "hours.new": "Новий працівник для запису", "hours.user": "Обліковий запис", "hours.userhint": "Щоб працівник бачив свої записи й завдання", "hours.of": "Графік: {name}", "hours.name": "Ім'я для клієнтів", "hours.namehint": "Що бачать клієнти у віджеті",
   "hours.skills": "Навички", "hours.zone": "Домашній район", "hours.active": "Приймає записи",
   "hours.weekly": "Робочі години за днями тижня", "hours.rangehint": "Напр. 09:00–13:00, 14:00–18:00; порожньо — вихідний",
   "hours.breaks": "Перерви", "hours.daysoff": "Вихідні дати", "hours.daysoffhint": "Через кому, РРРР-ММ-ДД",
@@ -246,12 +246,12 @@ const uk = {
   "price.edit": "Прайс-лист", "price.publish": "Опублікувати нову версію", "price.current": "Чинна версія {n} від {at}.",
   "price.nobook": "Прайс-листа ще немає: перша версія з'явиться після публікації.", "price.key": "Ключ",
   "price.name": "Назва", "price.name_en": "Назва англійською", "price.unit": "Одиниця", "price.unitprice": "Ціна за одиницю, грн",
-  "price.uahhint": "У гривнях, напр. 1250,50", "price.bandshint": "Порожньо — за таблицею ({n} рядків)", "price.banded": "за таблицею",
+  "price.uahhint": "У гривнях, напр. 1250,50", "price.bandshint": "Порожньо — ціна за таблицею нижче", "price.bands": "Ціна за розміром: рядків {n}", "price.band": "Рядок таблиці", "price.upto": "Розмір однієї штуки до", "price.uptohint": "В одиницях позиції; порожньо — без межі", "price.addband": "Додати рядок", "price.removeband": "Прибрати рядок", "price.promo": "Промокод", "price.code": "Код", "price.percent": "Знижка, %", "price.percenthint": "Або сума нижче", "price.off": "Знижка, грн", "price.from": "Діє з", "price.until": "Діє до", "price.whenhint": "РРРР-ММ-ДДTГГ:ХХ+02:00 або порожньо", "price.addpromo": "Додати промокод", "price.removepromo": "Прибрати промокод", "price.banded": "за таблицею",
   "price.description": "Опис", "price.inputs": "полів розміру: {n}", "price.options": "опцій: {n}", "price.tiers": "знижок за кількість: {n}",
   "price.newitem": "Нова позиція", "price.additem": "Додати позицію", "price.removeitem": "Прибрати позицію",
   "price.fee": "Послуга в замовленні", "price.amount": "Сума, грн", "price.optional": "Клієнт вибирає сам",
   "price.addfee": "Додати послугу", "price.removefee": "Прибрати послугу", "price.items": "Позиції", "price.fees": "Доставка, монтаж та інше",
-  "price.promos": "Промокодів: {n} (зберігаються як є).", "price.vat": "ПДВ", "price.vat.none": "без ПДВ",
+  "price.promos": "Промокоди", "price.vat": "ПДВ", "price.vat.none": "без ПДВ",
   "price.vat.included": "входить у ціни", "price.vat.added": "додається зверху", "price.rounding": "Округлення суми до, грн",
   "price.minimum": "Мінімальне замовлення, грн", "price.older": "Попередні версії", "price.pickversion": "Версія",
   "price.versionof": "Версія {n} від {at}", "price.unit.piece": "шт", "price.unit.m2": "м²", "price.unit.running_m": "пог. м",
@@ -281,6 +281,7 @@ const uk = {
   "msg.selfadmin": "Не можна забрати роль адміністратора в самого себе.", "msg.oneof": "Виберіть одне з: {what}.",
   "msg.zone": "Невідомий район.", "msg.travel": "Дорога між районами, яких немає у списку.",
   "msg.zonekeys": "Райони — різні ключі малими латинськими літерами.",
+  "msg.twice": "«{what}» трапляється двічі.", "msg.priceorbands": "Вкажіть або ціну за одиницю, або таблицю цін — одне з двох.", "msg.openband": "Без межі розміру може бути лише останній рядок.", "msg.bandsgrow": "Межі розміру мають зростати від рядка до рядка.", "msg.percentoramount": "Вкажіть або відсоток, або суму знижки — одне з двох.", "msg.validrange": "«Діє до» має бути пізніше за «Діє з».",
 };
 
 const en = {
@@ -509,7 +510,7 @@ const en = {
   "svc.seats": "Clients at once", "svc.seatshint": "1: one at a time", "svc.choice": "The client may pick the specialist",
   "svc.step": "Start times every, min", "svc.before": "Buffer before, min", "svc.after": "Buffer after, min",
   "svc.notice": "Book at least this long before, min", "svc.horizon": "Book up to, days ahead",
-  "hours.choose": "Specialist", "hours.of": "Hours of {name}", "hours.name": "Name clients see", "hours.namehint": "Shown in the widget",
+  "hours.choose": "Specialist", "hours.new": "New bookable specialist", "hours.user": "User account", "hours.userhint": "So that the specialist sees his bookings and tasks", "hours.of": "Hours of {name}", "hours.name": "Name clients see", "hours.namehint": "Shown in the widget",
   "hours.skills": "Skills", "hours.zone": "Home zone", "hours.active": "Takes bookings",
   "hours.weekly": "Working hours by weekday", "hours.rangehint": "E.g. 09:00–13:00, 14:00–18:00; empty: a day off",
   "hours.breaks": "Breaks", "hours.daysoff": "Days off", "hours.daysoffhint": "Separated by commas, YYYY-MM-DD",
@@ -527,12 +528,12 @@ const en = {
   "price.edit": "Price book", "price.publish": "Publish a new version", "price.current": "Current version {n} of {at}.",
   "price.nobook": "No price book yet: the first version appears once published.", "price.key": "Key",
   "price.name": "Name", "price.name_en": "Name in English", "price.unit": "Unit", "price.unitprice": "Unit price, UAH",
-  "price.uahhint": "In hryvnias, e.g. 1250.50", "price.bandshint": "Empty: by the table ({n} rows)", "price.banded": "by the table",
+  "price.uahhint": "In hryvnias, e.g. 1250.50", "price.bandshint": "Empty: priced by the table below", "price.bands": "Price by size: {n} rows", "price.band": "Table row", "price.upto": "One piece measures up to", "price.uptohint": "In the item's unit; empty: no limit", "price.addband": "Add a row", "price.removeband": "Remove the row", "price.promo": "Promo code", "price.code": "Code", "price.percent": "Discount, %", "price.percenthint": "Or an amount below", "price.off": "Discount, UAH", "price.from": "Valid from", "price.until": "Valid until", "price.whenhint": "YYYY-MM-DDTHH:MM+02:00 or empty", "price.addpromo": "Add a promo code", "price.removepromo": "Remove the promo code", "price.banded": "by the table",
   "price.description": "Description", "price.inputs": "size inputs: {n}", "price.options": "options: {n}", "price.tiers": "quantity discounts: {n}",
   "price.newitem": "New item", "price.additem": "Add an item", "price.removeitem": "Remove the item",
   "price.fee": "Extra in the order", "price.amount": "Amount, UAH", "price.optional": "The client chooses it",
   "price.addfee": "Add an extra", "price.removefee": "Remove the extra", "price.items": "Items", "price.fees": "Delivery, installation and other extras",
-  "price.promos": "{n} promo codes (kept as they are).", "price.vat": "VAT", "price.vat.none": "no VAT",
+  "price.promos": "Promo codes", "price.vat": "VAT", "price.vat.none": "no VAT",
   "price.vat.included": "included in prices", "price.vat.added": "added on top", "price.rounding": "Round the total to, UAH",
   "price.minimum": "Minimum order, UAH", "price.older": "Earlier versions", "price.pickversion": "Version",
   "price.versionof": "Version {n} of {at}", "price.unit.piece": "pcs", "price.unit.m2": "m²", "price.unit.running_m": "running m",
@@ -563,6 +564,7 @@ const en = {
   "msg.digit": "Use at least one digit.", "msg.selfadmin": "You cannot take the admin role from yourself.",
   "msg.oneof": "Choose one of: {what}.", "msg.zone": "Unknown zone.", "msg.travel": "A trip names a zone that is not listed.",
   "msg.zonekeys": "Zones are distinct lowercase latin keys.",
+  "msg.twice": "“{what}” appears twice.", "msg.priceorbands": "Give either a unit price or a price table, not both.", "msg.openband": "Only the last row may have no size limit.", "msg.bandsgrow": "Size limits must grow from row to row.", "msg.percentoramount": "Give either a percent or an amount, not both.", "msg.validrange": "“Valid until” must be after “valid from”.",
 };
 
 export const DICTIONARIES = { uk, en };

@@ -5,6 +5,7 @@
 import { api } from "../../api.js";
 import { el } from "../../dom.js";
 import { t } from "../../i18n.js";
+import { staffList } from "../people.js";
 import { controls, editableList, group, picker, refuse, scope, settingsForm } from "./form.js";
 
 const NEW = "__new";
@@ -103,11 +104,15 @@ function vacationEntry(vacation) {
   return { node: group(t("hours.vacation"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
 }
 
-function hoursForm(member, zones, again) {
+const BLANK_MEMBER = { name: "", skills: [], home_zone: null, active: true, user_id: null, hours: { time_zone: "Europe/Kyiv", weekly: {}, breaks: {}, days_off: [], vacations: [], overrides: [] } };
+
+function hoursForm(member, zones, users, again) {
+  const isNew = !member.id;
   const hours = member.hours || {};
   const head = controls(
     [
       { key: "name", label: t("hours.name"), hint: t("hours.namehint"), attrs: { maxlength: 80 } },
+      { key: "user_id", kind: "select", label: t("hours.user"), hint: t("hours.userhint"), blank: "—", options: users },
       { key: "skills", kind: "list", label: t("hours.skills"), hint: t("svc.skillshint") },
       { key: "home_zone", kind: "select", label: t("hours.zone"), blank: "—", options: zones },
       { key: "active", kind: "check", label: t("hours.active") },
@@ -119,7 +124,7 @@ function hoursForm(member, zones, again) {
   const daysOff = controls([{ key: "days_off", kind: "list", label: t("hours.daysoff"), hint: t("hours.daysoffhint") }], hours);
   const vacations = editableList({ list: "vacations", items: hours.vacations || [], make: vacationEntry, addLabel: t("hours.addvacation"), removeLabel: t("hours.removevacation"), blank: { first: "", last: "" } });
   const form = settingsForm({
-    label: t("hours.of", { name: member.name }),
+    label: isNew ? t("hours.new") : t("hours.of", { name: member.name }),
     parts: [
       el("div", { class: "row" }, head.nodes),
       scope("hours", group(t("hours.weekly"), "weekly", el("small", {}, t("hours.rangehint")), weekly.node), group(t("hours.breaks"), "breaks", breaks.node), daysOff.nodes, group(t("hours.vacations"), "vacations", vacations.node)),
@@ -137,13 +142,9 @@ function hoursForm(member, zones, again) {
           if (ranges.length) plan[kind][day] = ranges;
         }
       }
-      const body = {
-        ...head.read(),
-        user_id: member.user_id ?? null,
-        hours: { ...hours, ...plan, days_off: daysOff.read().days_off, vacations: vacations.read() },
-        version: member.version,
-      };
-      return api(`/api/booking/staff/${encodeURIComponent(member.id)}`, { method: "PUT", body });
+      const body = { ...head.read(), hours: { ...hours, ...plan, days_off: daysOff.read().days_off, vacations: vacations.read() } };
+      if (isNew) return api("/api/booking/staff", { method: "POST", body });
+      return api(`/api/booking/staff/${encodeURIComponent(member.id)}`, { method: "PUT", body: { ...body, version: member.version } });
     },
     saved: again,
   });
@@ -151,11 +152,15 @@ function hoursForm(member, zones, again) {
 }
 
 export async function hours(box) {
-  const [staff, zones] = await Promise.all([api("/api/booking/staff"), api("/api/booking/zones")]);
+  const [staff, zones, people] = await Promise.all([api("/api/booking/staff"), api("/api/booking/zones"), staffList()]);
+  const users = people.filter((person) => person.active).map((person) => [person.user_id, person.name || person.username]);
   await picker(box, {
     label: t("hours.choose"),
-    items: staff.items.map((member) => [member.id, member.name]),
-    draw: async (id, again) => hoursForm(await api(`/api/booking/staff/${encodeURIComponent(id)}`), zones.zones, again),
+    items: [...staff.items.map((member) => [member.id, member.name]), [NEW, t("hours.new")]],
+    draw: async (id, again) => {
+      if (id === NEW) return hoursForm(structuredClone(BLANK_MEMBER), zones.zones, users, () => hours(box));
+      return hoursForm(await api(`/api/booking/staff/${encodeURIComponent(id)}`), zones.zones, users, again);
+    },
   });
 }
 

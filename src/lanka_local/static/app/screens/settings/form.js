@@ -154,6 +154,12 @@ const MESSAGES = [
   [/^Unknown zone\.$/, "msg.zone"],
   [/^travel names a zone that is not listed$/, "msg.travel"],
   [/^zone keys must be unique lowercase keys$/, "msg.zonekeys"],
+  [/^'(.+)' appears twice\.$/, "msg.twice"],
+  [/^Give either unit_price or bands\.$/, "msg.priceorbands"],
+  [/^Only the last band may be open-ended\.$/, "msg.openband"],
+  [/^Bands must grow/, "msg.bandsgrow"],
+  [/^Give either percent or amount\.$/, "msg.percentoramount"],
+  [/^valid_until must be after valid_from\.$/, "msg.validrange"],
 ];
 
 export function plain(item) {

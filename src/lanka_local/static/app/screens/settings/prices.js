@@ -9,6 +9,31 @@ import { controls, editableList, group, settingsForm } from "./form.js";
 
 const UNITS = ["piece", "m2", "running_m", "m3", "hour"];
 
+function bandEntry(band) {
+  const made = controls(
+    [
+      { key: "up_to", kind: "scalar", label: t("price.upto"), hint: t("price.uptohint") },
+      { key: "unit_price", kind: "money", label: t("price.unitprice"), hint: t("price.uahhint") },
+    ],
+    band,
+  );
+  return { node: group(t("price.band"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
+}
+
+function promoEntry(promo) {
+  const made = controls(
+    [
+      { key: "code", label: t("price.code"), attrs: { maxlength: 40 } },
+      { key: "percent", kind: "number", label: t("price.percent"), hint: t("price.percenthint") },
+      { key: "amount", kind: "money", label: t("price.off"), hint: t("price.uahhint") },
+      { key: "valid_from", label: t("price.from"), hint: t("price.whenhint") },
+      { key: "valid_until", label: t("price.until"), hint: t("price.whenhint") },
+    ],
+    promo,
+  );
+  return { node: group(t("price.promo"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
+}
+
 function itemEntry(item) {
   const made = controls(
     [
@@ -16,15 +41,19 @@ function itemEntry(item) {
       { key: "name", label: t("price.name"), attrs: { maxlength: 120 } },
       { key: "name_en", label: t("price.name_en"), attrs: { maxlength: 120 } },
       { key: "unit", kind: "select", label: t("price.unit"), options: UNITS.map((unit) => [unit, t(`price.unit.${unit}`)]) },
-      { key: "unit_price", kind: "money", label: t("price.unitprice"), hint: item.bands?.length ? t("price.bandshint", { n: item.bands.length }) : t("price.uahhint") },
+      { key: "unit_price", kind: "money", label: t("price.unitprice"), hint: t("price.bandshint") },
       { key: "description", kind: "textarea", label: t("price.description"), attrs: { maxlength: 500 } },
     ],
     item,
   );
+  const bands = editableList({ list: "bands", items: item.bands || [], make: bandEntry, addLabel: t("price.addband"), removeLabel: t("price.removeband"), blank: { up_to: null, unit_price: null } });
   const kept = [item.inputs?.length && t("price.inputs", { n: item.inputs.length }), item.options?.length && t("price.options", { n: item.options.length }), item.tiers?.length && t("price.tiers", { n: item.tiers.length })].filter(Boolean);
-  // What this form does not edit (bands, inputs, options, tiers) goes back as it was.
-  const read = () => ({ ...item, ...made.read() });
-  return { node: group(item.name || t("price.newitem"), "", el("div", { class: "row" }, made.nodes), kept.length ? el("p", { class: "muted" }, kept.join(" · ")) : null), read };
+  // What this form does not edit (inputs, options, tiers) goes back as it was.
+  const read = () => ({ ...item, ...made.read(), bands: bands.read() });
+  return {
+    node: group(item.name || t("price.newitem"), "", el("div", { class: "row" }, made.nodes), el("details", {}, el("summary", {}, t("price.bands", { n: (item.bands || []).length })), bands.node), kept.length ? el("p", { class: "muted" }, kept.join(" · ")) : null),
+    read,
+  };
 }
 
 function feeEntry(fee) {
@@ -51,6 +80,7 @@ function bookForm(book, again) {
     book,
   );
   const items = editableList({ list: "items", items: book.items || [], make: itemEntry, addLabel: t("price.additem"), removeLabel: t("price.removeitem"), blank: { key: "", name: "", name_en: "", unit: "piece", unit_price: null, bands: [], inputs: [], options: [], tiers: [] } });
+  const promos = editableList({ list: "promo_codes", items: book.promo_codes || [], make: promoEntry, addLabel: t("price.addpromo"), removeLabel: t("price.removepromo"), blank: { code: "", percent: null, amount: null, valid_from: null, valid_until: null } });
   const fees = editableList({ list: "fees", items: book.fees || [], make: feeEntry, addLabel: t("price.addfee"), removeLabel: t("price.removefee"), blank: { key: "", name: "", name_en: "", amount: 0, optional: false } });
   return settingsForm({
     label: t("price.edit"),
@@ -61,11 +91,12 @@ function bookForm(book, again) {
       items.node,
       el("h3", {}, t("price.fees")),
       fees.node,
-      book.promo_codes?.length ? el("p", { class: "muted" }, t("price.promos", { n: book.promo_codes.length })) : null,
+      el("h3", {}, t("price.promos")),
+      promos.node,
     ],
     save: () => api("/api/booking/price-book", {
       method: "PUT",
-      body: { currency: book.currency || "UAH", promo_codes: book.promo_codes || [], ...head.read(), items: items.read(), fees: fees.read(), version: book.version || 0 },
+      body: { currency: book.currency || "UAH", ...head.read(), items: items.read(), fees: fees.read(), promo_codes: promos.read(), version: book.version || 0 },
     }),
     saved: again,
   });
