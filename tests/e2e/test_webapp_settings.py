@@ -283,6 +283,21 @@ def test_an_admin_sets_how_late_a_visitor_may_cancel(stack, page):
     assert (policy["change_window_hours"], policy["reminder_offsets_minutes"]) == (24, [1440, 60])
 
 
+def test_an_admin_adds_a_vehicle_that_services_may_need(stack, page):
+    # given
+    region = settings(page, stack, "Райони й правила запису")
+    region.get_by_label("Ресурс", exact=True).select_option(label="Новий ресурс")
+    form = region.get_by_role("form", name="Новий ресурс")
+    # when
+    form.get_by_label("Назва ресурсу").fill("Бус Ford Transit")
+    form.get_by_label("Вид", exact=True).fill("vehicle")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    kinds = {item["name"]: item["kind"] for item in admin_get(stack, "/api/booking/resources")["items"]}
+    assert kinds["Бус Ford Transit"] == "vehicle"
+
+
 # ------------------------------------------------------------------------------ price book
 
 

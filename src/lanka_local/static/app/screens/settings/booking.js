@@ -221,8 +221,37 @@ function policyForm(current, again) {
   });
 }
 
+function resourceForm(resource, again) {
+  const isNew = !resource.id;
+  const { nodes, read } = controls(
+    [
+      { key: "name", label: t("res.name"), attrs: { maxlength: 80 } },
+      { key: "kind", label: t("res.kind"), hint: t("res.kindhint"), attrs: { maxlength: 40 } },
+      { key: "active", kind: "check", label: t("res.active") },
+    ],
+    resource,
+  );
+  return settingsForm({
+    label: isNew ? t("res.new") : t("res.editof", { name: resource.name }),
+    parts: [el("div", { class: "row" }, nodes)],
+    save: () => {
+      // Hours are kept as they are (none: the resource is free whenever it is not booked).
+      const body = { ...read(), hours: resource.hours ?? null };
+      if (isNew) return api("/api/booking/resources", { method: "POST", body });
+      return api(`/api/booking/resources/${encodeURIComponent(resource.id)}`, { method: "PUT", body: { ...body, version: resource.version } });
+    },
+    saved: again,
+  });
+}
+
 export async function booking(box) {
   const again = () => booking(box);
-  const [zones, policy] = await Promise.all([api("/api/booking/zones"), api("/api/booking/settings")]);
-  box.replaceChildren(policyForm(policy, again), zonesForm(zones, again));
+  const [zones, policy, resources] = await Promise.all([api("/api/booking/zones"), api("/api/booking/settings"), api("/api/booking/resources")]);
+  const place = el("div");
+  await picker(place, {
+    label: t("res.choose"),
+    items: [...resources.items.map((item) => [item.id, `${item.name} (${item.kind})`]), [NEW, t("res.new")]],
+    draw: (id) => resourceForm(id === NEW ? { name: "", kind: "", active: true } : resources.items.find((item) => item.id === id), again),
+  });
+  box.replaceChildren(policyForm(policy, again), zonesForm(zones, again), el("h3", {}, t("res.title")), place);
 }
