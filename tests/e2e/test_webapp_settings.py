@@ -301,8 +301,16 @@ def test_an_admin_adds_a_vehicle_that_services_may_need(stack, page):
 # ------------------------------------------------------------------------------ price book
 
 
+def book_item(book: dict[str, Any], key: str) -> Any:
+    return next(item for item in book["items"] if item["key"] == key)
+
+
 def item_price(book: dict[str, Any], key: str) -> Any:
-    return next(item for item in book["items"] if item["key"] == key)["unit_price"]
+    return book_item(book, key)["unit_price"]
+
+
+def kitchen(region: Any) -> Any:
+    return region.get_by_role("group", name="Кухня", exact=True)
 
 
 def test_an_admin_publishes_a_new_price_and_the_old_version_is_kept(stack, page):
@@ -310,7 +318,7 @@ def test_an_admin_publishes_a_new_price_and_the_old_version_is_kept(stack, page)
     before = admin_get(stack, "/api/booking/price-book")
     region = settings(page, stack, "Прайс-лист")
     # when
-    region.get_by_role("group", name="Кухня").get_by_label("Ціна за одиницю, грн").fill("13000")
+    kitchen(region).get_by_label("Ціна за одиницю, грн").fill("13000")
     region.get_by_role("button", name="Опублікувати нову версію").click()
     # then
     page.get_by_text("Збережено.").wait_for()
@@ -348,13 +356,100 @@ def test_an_item_without_a_name_is_not_published(stack, page):
     # given
     before = admin_get(stack, "/api/booking/price-book")
     region = settings(page, stack, "Прайс-лист")
-    name = region.get_by_role("group", name="Кухня").get_by_label("Назва", exact=True)
+    name = kitchen(region).get_by_label("Назва", exact=True)
     # when
     name.fill("")
     region.get_by_role("button", name="Опублікувати нову версію").click()
     # then
     region.get_by_text("Заповніть це поле.").first.wait_for()
     assert name.get_attribute("aria-invalid") == "true"
+    assert admin_get(stack, "/api/booking/price-book")["version"] == before["version"]
+
+
+def test_an_admin_adds_an_option_that_needs_another_and_a_quantity_discount(stack, page):
+    # given
+    before = admin_get(stack, "/api/booking/price-book")
+    region = settings(page, stack, "Прайс-лист")
+    item = kitchen(region)
+    # when
+    item.locator("summary", has_text="Опції").click()
+    item.get_by_role("button", name="Додати опцію").click()
+    option = item.get_by_role("group", name="Опція «нова»")
+    option.get_by_label("Ключ опції").fill("gloss")
+    option.get_by_label("Назва опції", exact=True).fill("Глянцеві фасади")
+    option.get_by_label("Назва опції англійською").fill("Gloss fronts")
+    option.get_by_label("Як змінює ціну").select_option("multiply")
+    option.get_by_label("Множник").fill("1.15")
+    option.get_by_label("Лише разом з опціями").fill("soft_close")
+    item.locator("summary", has_text="Знижки за кількість").click()
+    item.get_by_role("button", name="Додати знижку за кількість").click()
+    item.get_by_label("Від скількох штук").fill("3")
+    item.get_by_label("Знижка за кількість, %").fill("7")
+    region.get_by_role("button", name="Опублікувати нову версію").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    after = book_item(admin_get(stack, "/api/booking/price-book"), "kitchen")
+    gloss = next(option for option in after["options"] if option["key"] == "gloss")
+    assert (gloss["kind"], str(gloss["factor"]), gloss["requires"], gloss["amount"], after["tiers"]) == (
+        "multiply",
+        "1.15",
+        ["soft_close"],
+        None,
+        [{"min_quantity": 3, "percent": 7}],
+    )
+    assert len(after["options"]) == len(book_item(before, "kitchen")["options"]) + 1
+
+
+def test_an_admin_changes_the_limits_of_a_size_input(stack, page):
+    # given
+    region = settings(page, stack, "Прайс-лист")
+    item = kitchen(region)
+    item.locator("summary", has_text="Поля розміру").click()
+    size = item.get_by_role("group", name="Поле розміру")
+    # when
+    size.get_by_label("Найменше").fill("1500")
+    size.get_by_label("Найбільше").fill("6000")
+    region.get_by_role("button", name="Опублікувати нову версію").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    after = book_item(admin_get(stack, "/api/booking/price-book"), "kitchen")
+    assert {"key": "width", "min": 1500, "max": 6000}.items() <= after["inputs"][0].items()
+
+
+def test_a_multiplying_option_without_its_factor_is_refused_beside_it(stack, page):
+    # given
+    before = admin_get(stack, "/api/booking/price-book")
+    region = settings(page, stack, "Прайс-лист")
+    item = kitchen(region)
+    item.locator("summary", has_text="Опції").click()
+    item.get_by_role("button", name="Додати опцію").click()
+    option = item.get_by_role("group", name="Опція «нова»")
+    option.get_by_label("Ключ опції").fill("gloss")
+    option.get_by_label("Назва опції", exact=True).fill("Глянцеві фасади")
+    option.get_by_label("Назва опції англійською").fill("Gloss fronts")
+    # when
+    option.get_by_label("Як змінює ціну").select_option("multiply")
+    region.get_by_role("button", name="Опублікувати нову версію").click()
+    # then
+    option.get_by_text("Вкажіть множник.").wait_for()
+    assert option.get_by_label("Множник").get_attribute("aria-invalid") == "true"
+    assert option.get_by_label("Назва опції", exact=True).input_value() == "Глянцеві фасади"
+    assert admin_get(stack, "/api/booking/price-book")["version"] == before["version"]
+
+
+def test_a_size_input_whose_smallest_exceeds_its_largest_is_refused_beside_it(stack, page):
+    # given
+    before = admin_get(stack, "/api/booking/price-book")
+    region = settings(page, stack, "Прайс-лист")
+    item = kitchen(region)
+    item.locator("summary", has_text="Поля розміру").click()
+    size = item.get_by_role("group", name="Поле розміру")
+    # when
+    size.get_by_label("Найменше").fill("7000")
+    size.get_by_label("Найбільше").fill("2000")
+    region.get_by_role("button", name="Опублікувати нову версію").click()
+    # then
+    size.get_by_text("Найменше не може бути більшим за найбільше.").wait_for()
     assert admin_get(stack, "/api/booking/price-book")["version"] == before["version"]
 
 

@@ -160,6 +160,16 @@ const MESSAGES = [
   [/^Bands must grow/, "msg.bandsgrow"],
   [/^Give either percent or amount\.$/, "msg.percentoramount"],
   [/^valid_until must be after valid_from\.$/, "msg.validrange"],
+  [/^min must not exceed max\.$/, "msg.minmax"],
+  [/^The default must be within min and max\.$/, "msg.defaultrange"],
+  [/^A measured input must be at least 1\.$/, "msg.measuredmin"],
+  [/^An item priced per \S+ needs the input '(.+)'\.$/, "msg.needinput"],
+  [/^A multiplying option needs a factor\.$/, "msg.needfactor"],
+  [/^This option needs an amount\.$/, "msg.needamount"],
+  [/^Say what the amount is per\.$/, "msg.needper"],
+  [/^Per \S+ needs the item's input '(.+)'\.$/, "msg.perinput"],
+  [/^Unknown option '(.+)' in requires\/excludes\.$/, "msg.unknownoption"],
+  [/^Tiers must grow by min_quantity\.$/, "msg.tiersgrow"],
 ];
 
 export function plain(item) {

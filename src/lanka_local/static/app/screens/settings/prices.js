@@ -34,6 +34,65 @@ function promoEntry(promo) {
   return { node: group(t("price.promo"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
 }
 
+const INPUTS = ["width", "height", "depth", "quantity", "hours"];
+const KINDS = ["multiply", "fixed", "per_unit"];
+
+// A size input the visitor types (width, height, depth in mm; pieces; hours) with its limits.
+function inputEntry(limit) {
+  const made = controls(
+    [
+      { key: "key", kind: "select", label: t("price.input.key"), options: INPUTS.map((key) => [key, t(`price.input.${key}`)]) },
+      { key: "name", label: t("price.input.name"), attrs: { maxlength: 80 } },
+      { key: "name_en", label: t("price.input.name_en"), attrs: { maxlength: 80 } },
+      { key: "min", kind: "number", label: t("price.input.min"), hint: t("price.input.mmhint") },
+      { key: "max", kind: "number", label: t("price.input.max"), hint: t("price.input.mmhint") },
+      { key: "default", kind: "number", label: t("price.input.default"), hint: t("price.input.defaulthint") },
+    ],
+    limit,
+  );
+  return { node: group(t("price.input"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
+}
+
+// An option: multiplies the price, adds a fixed sum per piece, or adds a sum per unit; may
+// need other options or rule them out (by their keys).
+function optionEntry(option) {
+  const made = controls(
+    [
+      { key: "key", label: t("price.option.key"), hint: t("svc.keyhint"), attrs: { maxlength: 40 } },
+      { key: "name", label: t("price.option.name"), attrs: { maxlength: 120 } },
+      { key: "name_en", label: t("price.option.name_en"), attrs: { maxlength: 120 } },
+      { key: "kind", kind: "select", label: t("price.option.kind"), options: KINDS.map((kind) => [kind, t(`price.option.${kind}`)]) },
+      { key: "factor", kind: "scalar", label: t("price.option.factor"), hint: t("price.option.factorhint") },
+      { key: "amount", kind: "money", label: t("price.option.amount"), hint: t("price.uahhint") },
+      { key: "per", kind: "select", label: t("price.option.per"), blank: "—", options: UNITS.map((unit) => [unit, t(`price.unit.${unit}`)]) },
+      { key: "requires", kind: "list", label: t("price.option.requires"), hint: t("price.option.keyshint") },
+      { key: "excludes", kind: "list", label: t("price.option.excludes"), hint: t("price.option.keyshint") },
+    ],
+    option,
+  );
+  // What does not apply to the kind chosen is not sent (the API would refuse or ignore it).
+  const read = () => {
+    const value = made.read();
+    if (value.kind !== "multiply") value.factor = null;
+    if (value.kind === "multiply") value.amount = null;
+    if (value.kind !== "per_unit") value.per = null;
+    return value;
+  };
+  return { node: group(t("price.option", { name: option.name || t("price.newoption") }), "", el("div", { class: "row" }, made.nodes)), read };
+}
+
+// A discount from a number of pieces up.
+function tierEntry(tier) {
+  const made = controls(
+    [
+      { key: "min_quantity", kind: "number", label: t("price.tier.min") },
+      { key: "percent", kind: "number", label: t("price.tier.percent") },
+    ],
+    tier,
+  );
+  return { node: group(t("price.tier"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
+}
+
 function itemEntry(item) {
   const made = controls(
     [
@@ -47,11 +106,22 @@ function itemEntry(item) {
     item,
   );
   const bands = editableList({ list: "bands", items: item.bands || [], make: bandEntry, addLabel: t("price.addband"), removeLabel: t("price.removeband"), blank: { up_to: null, unit_price: null } });
-  const kept = [item.inputs?.length && t("price.inputs", { n: item.inputs.length }), item.options?.length && t("price.options", { n: item.options.length }), item.tiers?.length && t("price.tiers", { n: item.tiers.length })].filter(Boolean);
-  // What this form does not edit (inputs, options, tiers) goes back as it was.
-  const read = () => ({ ...item, ...made.read(), bands: bands.read() });
+  const inputs = editableList({ list: "inputs", items: item.inputs || [], make: inputEntry, addLabel: t("price.addinput"), removeLabel: t("price.removeinput"), blank: { key: "width", name: "", name_en: "", min: null, max: null, default: null } });
+  const opts = editableList({ list: "options", items: item.options || [], make: optionEntry, addLabel: t("price.addoption"), removeLabel: t("price.removeoption"), blank: { key: "", name: "", name_en: "", kind: "fixed", factor: null, amount: null, per: null, requires: [], excludes: [] } });
+  const tiers = editableList({ list: "tiers", items: item.tiers || [], make: tierEntry, addLabel: t("price.addtier"), removeLabel: t("price.removetier"), blank: { min_quantity: null, percent: null } });
+  // Fields this form does not show (the English description) go back as they were.
+  const read = () => ({ ...item, ...made.read(), bands: bands.read(), inputs: inputs.read(), options: opts.read(), tiers: tiers.read() });
+  const part = (summary, list) => el("details", {}, el("summary", {}, summary), list.node);
   return {
-    node: group(item.name || t("price.newitem"), "", el("div", { class: "row" }, made.nodes), el("details", {}, el("summary", {}, t("price.bands", { n: (item.bands || []).length })), bands.node), kept.length ? el("p", { class: "muted" }, kept.join(" · ")) : null),
+    node: group(
+      item.name || t("price.newitem"),
+      "",
+      el("div", { class: "row" }, made.nodes),
+      part(t("price.bands", { n: (item.bands || []).length }), bands),
+      part(t("price.inputs", { n: (item.inputs || []).length }), inputs),
+      part(t("price.options", { n: (item.options || []).length }), opts),
+      part(t("price.tiers", { n: (item.tiers || []).length }), tiers),
+    ),
     read,
   };
 }
