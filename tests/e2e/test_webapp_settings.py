@@ -269,6 +269,64 @@ def test_an_admin_makes_a_new_specialist_bookable_with_his_hours(stack, page):
     )
 
 
+def test_an_admin_gives_a_specialist_other_hours_on_one_date_and_a_day_off_on_another(stack, page):
+    # given
+    form, member_id = hours_of(page, stack, "Андрій")
+    changes = form.get_by_role("group", name="Зміни на окремі дати")
+    # when
+    changes.get_by_role("button", name="Додати зміну на дату").click()
+    changes.get_by_role("group", name="Зміна на дату").last.get_by_label("Дата зміни").fill("2027-03-08")
+    changes.get_by_role("button", name="Додати зміну на дату").click()
+    shorter = changes.get_by_role("group", name="Зміна на дату").last
+    shorter.get_by_label("Дата зміни").fill("2027-03-09")
+    shorter.get_by_label("Години цього дня").fill("10:00-14:00")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    overrides = admin_get(stack, f"/api/booking/staff/{member_id}")["hours"]["overrides"]
+    assert overrides[-2:] == [
+        {"date": "2027-03-08", "hours": []},
+        {"date": "2027-03-09", "hours": [{"start": "10:00", "end": "14:00"}]},
+    ]
+
+
+def test_hours_of_a_date_that_are_not_a_time_range_are_refused_beside_them(stack, page):
+    # given
+    form, member_id = hours_of(page, stack, "Микола")
+    before = admin_get(stack, f"/api/booking/staff/{member_id}")
+    changes = form.get_by_role("group", name="Зміни на окремі дати")
+    changes.get_by_role("button", name="Додати зміну на дату").click()
+    change = changes.get_by_role("group", name="Зміна на дату").last
+    change.get_by_label("Дата зміни").fill("2027-04-01")
+    # when
+    change.get_by_label("Години цього дня").fill("до обіду")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    change.get_by_text("Запишіть як 09:00–18:00").wait_for()
+    assert change.get_by_label("Години цього дня").get_attribute("aria-invalid") == "true"
+    assert admin_get(stack, f"/api/booking/staff/{member_id}") == before
+
+
+def test_an_admin_gives_a_room_its_own_opening_hours(stack, page):
+    # given
+    status, room = stack.request(
+        "POST", "/api/booking/resources", {"name": "Шоурум", "kind": "room"}, token=stack.sign_in("admin")
+    )
+    assert status == 201, room
+    region = settings(page, stack, "Графіки працівників")
+    region.get_by_label("Ресурс", exact=True).select_option(label="Шоурум (room)")
+    form = region.get_by_role("form", name="Графік ресурсу «Шоурум»")
+    # when
+    form.get_by_label("Має власний графік").check()
+    form.get_by_role("group", name="Робочі години за днями тижня").get_by_label("Сб").fill("10:00-15:00")
+    form.get_by_role("button", name="Зберегти").click()
+    # then
+    page.get_by_text("Збережено.").wait_for()
+    resources = admin_get(stack, "/api/booking/resources")["items"]
+    saved = next(item for item in resources if item["id"] == room["id"])
+    assert saved["hours"]["weekly"] == {"sat": [{"start": "10:00", "end": "15:00"}]}
+
+
 def test_an_admin_sets_how_late_a_visitor_may_cancel(stack, page):
     # given
     region = settings(page, stack, "Райони й правила запису")

@@ -1,6 +1,6 @@
-// What can be booked and when: the bookable services, each specialist's weekly hours,
-// breaks, days off and vacations, the districts with travel minutes between them, and the
-// booking policy (how late a visitor may change, reminders).
+// What can be booked and when: the bookable services, each specialist's and resource's
+// weekly hours, breaks, days off, vacations and one-day changes, the districts with travel
+// minutes between them, and the booking policy (how late a visitor may change, reminders).
 
 import { api } from "../../api.js";
 import { el } from "../../dom.js";
@@ -104,11 +104,76 @@ function vacationEntry(vacation) {
   return { node: group(t("hours.vacation"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
 }
 
-const BLANK_MEMBER = { name: "", skills: [], home_zone: null, active: true, user_id: null, hours: { time_zone: "Europe/Kyiv", weekly: {}, breaks: {}, days_off: [], vacations: [], overrides: [] } };
+// A date with other hours than the week says: the hours typed as on a weekday, empty = off.
+function overrideEntry(change) {
+  const made = controls(
+    [
+      { key: "date", label: t("hours.overridedate"), type: "date" },
+      { key: "hours", label: t("hours.overridehours"), hint: t("hours.overridehint"), attrs: { placeholder: "10:00–14:00" } },
+    ],
+    { date: change.date, hours: rangesText(change.hours) },
+  );
+  return { node: group(t("hours.override"), "", el("div", { class: "row" }, made.nodes)), read: made.read };
+}
+
+const BLANK_HOURS = { time_zone: "Europe/Kyiv", weekly: {}, breaks: {}, days_off: [], vacations: [], overrides: [] };
+
+/**
+ * The working-hours part of a form (a specialist's or a resource's): the week, breaks, days
+ * off, vacations and one-day changes, under the body's `hours`. read(form) gives the hours
+ * in the API's shape, or undefined after showing what is not a time range beside it.
+ */
+function hoursEditor(hours) {
+  const weekly = weekControls("weekly", hours.weekly);
+  const breaks = weekControls("breaks", hours.breaks);
+  const daysOff = controls([{ key: "days_off", kind: "list", label: t("hours.daysoff"), hint: t("hours.daysoffhint") }], hours);
+  const vacations = editableList({ list: "vacations", items: hours.vacations || [], make: vacationEntry, addLabel: t("hours.addvacation"), removeLabel: t("hours.removevacation"), blank: { first: "", last: "" } });
+  const overrides = editableList({ list: "overrides", items: hours.overrides || [], make: overrideEntry, addLabel: t("hours.addoverride"), removeLabel: t("hours.removeoverride"), blank: { date: "", hours: [] } });
+  const node = scope(
+    "hours",
+    group(t("hours.weekly"), "weekly", el("small", {}, t("hours.rangehint")), weekly.node),
+    group(t("hours.breaks"), "breaks", breaks.node),
+    daysOff.nodes,
+    group(t("hours.vacations"), "vacations", vacations.node),
+    group(t("hours.overrides"), "overrides", el("small", {}, t("hours.overrideshint")), overrides.node),
+  );
+  const read = (form) => {
+    const plan = {};
+    for (const [kind, part] of [["weekly", weekly], ["breaks", breaks]]) {
+      plan[kind] = {};
+      for (const day of WEEKDAYS) {
+        const ranges = parseRanges(part.inputs[day].value);
+        if (ranges === null) {
+          refuse(form, `hours.${kind}.${day}`, t("hours.badrange"));
+          return undefined;
+        }
+        if (ranges.length) plan[kind][day] = ranges;
+      }
+    }
+    const changes = [];
+    const seen = new Set();
+    for (const [index, typed] of overrides.read().entries()) {
+      const ranges = parseRanges(typed.hours ?? "");
+      if (ranges === null) {
+        refuse(form, `hours.overrides.${index}.hours`, t("hours.badrange"));
+        return undefined;
+      }
+      if (typed.date && seen.has(typed.date)) {
+        refuse(form, `hours.overrides.${index}.date`, t("hours.twodates"));
+        return undefined;
+      }
+      seen.add(typed.date);
+      changes.push({ date: typed.date, hours: ranges });
+    }
+    return { ...BLANK_HOURS, ...hours, ...plan, days_off: daysOff.read().days_off, vacations: vacations.read(), overrides: changes };
+  };
+  return { node, read };
+}
+
+const BLANK_MEMBER = { name: "", skills: [], home_zone: null, active: true, user_id: null, hours: structuredClone(BLANK_HOURS) };
 
 function hoursForm(member, zones, users, again) {
   const isNew = !member.id;
-  const hours = member.hours || {};
   const head = controls(
     [
       { key: "name", label: t("hours.name"), hint: t("hours.namehint"), attrs: { maxlength: 80 } },
@@ -119,30 +184,14 @@ function hoursForm(member, zones, users, again) {
     ],
     member,
   );
-  const weekly = weekControls("weekly", hours.weekly);
-  const breaks = weekControls("breaks", hours.breaks);
-  const daysOff = controls([{ key: "days_off", kind: "list", label: t("hours.daysoff"), hint: t("hours.daysoffhint") }], hours);
-  const vacations = editableList({ list: "vacations", items: hours.vacations || [], make: vacationEntry, addLabel: t("hours.addvacation"), removeLabel: t("hours.removevacation"), blank: { first: "", last: "" } });
+  const plan = hoursEditor(member.hours || {});
   const form = settingsForm({
     label: isNew ? t("hours.new") : t("hours.of", { name: member.name }),
-    parts: [
-      el("div", { class: "row" }, head.nodes),
-      scope("hours", group(t("hours.weekly"), "weekly", el("small", {}, t("hours.rangehint")), weekly.node), group(t("hours.breaks"), "breaks", breaks.node), daysOff.nodes, group(t("hours.vacations"), "vacations", vacations.node)),
-    ],
+    parts: [el("div", { class: "row" }, head.nodes), plan.node],
     save: async () => {
-      const plan = {};
-      for (const [kind, part] of [["weekly", weekly], ["breaks", breaks]]) {
-        plan[kind] = {};
-        for (const day of WEEKDAYS) {
-          const ranges = parseRanges(part.inputs[day].value);
-          if (ranges === null) {
-            refuse(form, `hours.${kind}.${day}`, t("hours.badrange"));
-            return undefined;
-          }
-          if (ranges.length) plan[kind][day] = ranges;
-        }
-      }
-      const body = { ...head.read(), hours: { ...hours, ...plan, days_off: daysOff.read().days_off, vacations: vacations.read() } };
+      const hours = plan.read(form);
+      if (hours === undefined) return undefined;
+      const body = { ...head.read(), hours };
       if (isNew) return api("/api/booking/staff", { method: "POST", body });
       return api(`/api/booking/staff/${encodeURIComponent(member.id)}`, { method: "PUT", body: { ...body, version: member.version } });
     },
@@ -151,15 +200,58 @@ function hoursForm(member, zones, users, again) {
   return form;
 }
 
+// A resource's own hours (a room open only in the daytime); without them it is free
+// whenever it is not booked.
+function resourceHoursForm(resource, again) {
+  const own = controls([{ key: "own", kind: "check", label: t("res.ownhours") }], { own: Boolean(resource.hours) });
+  const plan = hoursEditor(resource.hours || structuredClone(BLANK_HOURS));
+  const shown = () => {
+    plan.node.hidden = !own.inputs.own.checked;
+  };
+  own.inputs.own.addEventListener("change", shown);
+  shown();
+  const form = settingsForm({
+    label: t("res.hoursof", { name: resource.name }),
+    parts: [own.nodes, plan.node],
+    save: async () => {
+      let hours = null;
+      if (own.read().own) {
+        hours = plan.read(form);
+        if (hours === undefined) return undefined;
+      }
+      const body = { name: resource.name, kind: resource.kind, active: resource.active, hours, version: resource.version };
+      return api(`/api/booking/resources/${encodeURIComponent(resource.id)}`, { method: "PUT", body });
+    },
+    saved: again,
+  });
+  return form;
+}
+
 export async function hours(box) {
-  const [staff, zones, people] = await Promise.all([api("/api/booking/staff"), api("/api/booking/zones"), staffList()]);
+  const [staff, zones, people, resources] = await Promise.all([api("/api/booking/staff"), api("/api/booking/zones"), staffList(), api("/api/booking/resources")]);
   const users = people.filter((person) => person.active).map((person) => [person.user_id, person.name || person.username]);
-  await picker(box, {
+  const members = el("div");
+  const things = el("div");
+  box.replaceChildren(members, el("h3", {}, t("res.hourstitle")), things);
+  await picker(members, {
     label: t("hours.choose"),
     items: [...staff.items.map((member) => [member.id, member.name]), [NEW, t("hours.new")]],
     draw: async (id, again) => {
       if (id === NEW) return hoursForm(structuredClone(BLANK_MEMBER), zones.zones, users, () => hours(box));
       return hoursForm(await api(`/api/booking/staff/${encodeURIComponent(id)}`), zones.zones, users, again);
+    },
+  });
+  if (!resources.items.length) {
+    things.replaceChildren(el("p", { class: "muted" }, t("res.none")));
+    return;
+  }
+  await picker(things, {
+    label: t("res.choose"),
+    items: resources.items.map((item) => [item.id, `${item.name} (${item.kind})`]),
+    draw: async (id) => {
+      // Read afresh: the form sends the version it shows.
+      const current = (await api("/api/booking/resources")).items.find((item) => item.id === id);
+      return resourceHoursForm(current, () => hours(box));
     },
   });
 }
@@ -235,7 +327,7 @@ function resourceForm(resource, again) {
     label: isNew ? t("res.new") : t("res.editof", { name: resource.name }),
     parts: [el("div", { class: "row" }, nodes)],
     save: () => {
-      // Hours are kept as they are (none: the resource is free whenever it is not booked).
+      // Hours are kept as they are (set in the working hours area).
       const body = { ...read(), hours: resource.hours ?? null };
       if (isNew) return api("/api/booking/resources", { method: "POST", body });
       return api(`/api/booking/resources/${encodeURIComponent(resource.id)}`, { method: "PUT", body: { ...body, version: resource.version } });

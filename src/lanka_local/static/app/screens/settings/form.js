@@ -122,6 +122,7 @@ const PLAIN = {
   extra_forbidden: "form.unknown",
   date_from_datetime_parsing: "form.date",
   date_parsing: "form.date",
+  date_type: "form.date",
   union_tag_invalid: "form.choose",
   bool_parsing: "form.choose",
 };
