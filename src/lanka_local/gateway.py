@@ -5,7 +5,9 @@ Routes that have the Cognito authorizer get the same treatment as in AWS: the ID
 `Authorization` is verified against the user pool's JWKS (signature, issuer, audience,
 expiry) and its claims are passed in `requestContext.authorizer.claims`; an invalid token
 never reaches the service. `/api/auth/login` signs a staff user in (what the staff app uses
-locally), and every other path is a static file of the staff app or the widgets.
+locally; a user who still has the first password the admin gave is told to change it),
+`/api/auth/change-password` sets the user's own password (old and new) and signs him in,
+and every other path is a static file of the staff app or the widgets.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from chalice.local import RouteMatcher
 from werkzeug.wrappers import Request, Response
 
 from lanka_local.lambda_context import LambdaContext
-from lanka_local.provision import sign_in
+from lanka_local.provision import change_password, sign_in
 from lanka_local.services import LoadedService
 from lanka_platform.auth import JwksFetcher, TokenVerifier, cognito_issuer
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
@@ -32,6 +34,7 @@ from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 Authenticate = Callable[[str, str], dict[str, Any]]
+ChangePassword = Callable[[str, str, str], dict[str, Any]]
 WsgiStartResponse = Callable[..., Any]
 
 
@@ -42,10 +45,12 @@ class Gateway:
         verifier: TokenVerifier,
         authenticate: Authenticate | None = None,
         static_dir: Path | None = None,
+        change_password: ChangePassword | None = None,
     ) -> None:
         self.services = dict(services)
         self.verifier = verifier
         self.authenticate = authenticate
+        self.change_password = change_password
         self.static_dir = static_dir
         self._matchers = {
             name: RouteMatcher(list(loaded.app.routes)) for name, loaded in self.services.items()
@@ -111,17 +116,17 @@ class Gateway:
     # ------------------------------------------------------------------ login
 
     def _auth(self, request: Request, action: str) -> Response:
-        if action != "login" or request.method != "POST":
+        if action not in ("login", "change-password") or request.method != "POST":
             raise Problem.not_found(f"The resource {request.path!r}")
-        if self.authenticate is None:
-            raise Problem(501, "Not available", "Sign-in is not configured here.")
-        try:
-            credentials = json.loads(request.get_data(cache=False) or b"null")
-            username = str(credentials["username"])
-            password = str(credentials["password"])
-        except (ValueError, KeyError, TypeError) as error:
-            raise Problem.bad_request('Send {"username": ..., "password": ...}.') from error
-        return json_response(self.authenticate(username, password))
+        if action == "login":
+            if self.authenticate is None:
+                raise Problem(501, "Not available", "Sign-in is not configured here.")
+            username, password = _credentials(request, "username", "password")
+            return json_response(self.authenticate(username, password))
+        if self.change_password is None:
+            raise Problem(501, "Not available", "Changing passwords is not configured here.")
+        username, old, new = _credentials(request, "username", "old_password", "new_password")
+        return json_response(self.change_password(username, old, new))
 
     # ------------------------------------------------------------------ static files
 
@@ -182,6 +187,18 @@ def _proxy_event(
     }
 
 
+def _credentials(request: Request, *names: str) -> list[str]:
+    try:
+        sent = json.loads(request.get_data(cache=False) or b"null")
+        values = [sent[name] for name in names]
+    except (ValueError, KeyError, TypeError) as error:
+        shape = ", ".join(f'"{name}": ...' for name in names)
+        raise Problem.bad_request(f"Send {{{shape}}}.") from error
+    if not all(isinstance(value, str) and 0 < len(value) <= 256 for value in values):
+        raise Problem.bad_request("Each of " + ", ".join(names) + " is a non-empty text.")
+    return values
+
+
 def _is_text(body: bytes) -> bool:
     try:
         body.decode()
@@ -239,4 +256,5 @@ def staff_gateway(
         verifier,
         authenticate=lambda user, password: sign_in(cognito, user_pool_client_id, user, password),
         static_dir=static_dir,
+        change_password=lambda user, old, new: change_password(cognito, user_pool_client_id, user, old, new),
     )

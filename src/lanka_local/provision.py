@@ -253,19 +253,82 @@ def new_password() -> str:
             return candidate
 
 
+FIRST_SIGN_IN = "NEW_PASSWORD_REQUIRED"  # the challenge of a user with the admin's password
+
+
 def sign_in(cognito: Any, client_id: str, username: str, password: str) -> dict[str, Any]:
-    """Tokens of a staff user (USER_PASSWORD_AUTH), or a 401 problem."""
+    """Tokens of a staff user (USER_PASSWORD_AUTH), or a 401 problem; a 403 problem of kind
+    `password-change-required` while the user still has the first password the admin gave."""
+    answer = _initiate(cognito, client_id, username, password)
+    if answer.get("ChallengeName") == FIRST_SIGN_IN:
+        raise Problem(
+            403,
+            "Password change required",
+            "Choose your own password before the first sign-in.",
+            kind="password-change-required",
+        )
+    return _tokens(answer["AuthenticationResult"])
+
+
+def change_password(
+    cognito: Any, client_id: str, username: str, old_password: str, new_password: str
+) -> dict[str, Any]:
+    """Set the user's own password in place of `old_password` and sign in with it: answers
+    the first-sign-in challenge, or (later) changes the password with the user's token."""
+    refused = password_problems(new_password, "new_password")
+    if new_password == old_password:
+        refused.append(
+            {"field": "new_password", "message": "Choose a password other than the old one.", "in": "body"}
+        )
+    if refused:
+        raise Problem.invalid(refused)
+    answer = _initiate(cognito, client_id, username, old_password)
+    if answer.get("ChallengeName") == FIRST_SIGN_IN:
+        answer = cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName=FIRST_SIGN_IN,
+            Session=answer["Session"],
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+        )
+        return _tokens(answer["AuthenticationResult"])
+    cognito.change_password(
+        PreviousPassword=old_password,
+        ProposedPassword=new_password,
+        AccessToken=answer["AuthenticationResult"]["AccessToken"],
+    )
+    return _tokens(_initiate(cognito, client_id, username, new_password)["AuthenticationResult"])
+
+
+def password_problems(password: str, field: str) -> list[dict[str, Any]]:
+    """What the user pool's password policy would refuse, said per rule."""
+    rules = [
+        (len(password) >= 12, "Use at least 12 characters."),
+        (
+            any(c.islower() for c in password) and any(c.isupper() for c in password),
+            "Use upper- and lowercase letters.",
+        ),
+        (any(c.isdigit() for c in password), "Use at least one digit."),
+        (len(password) <= 128, "Use at most 128 characters."),
+    ]
+    return [{"field": field, "message": message, "in": "body"} for kept, message in rules if not kept]
+
+
+def _initiate(cognito: Any, client_id: str, username: str, password: str) -> dict[str, Any]:
     try:
-        result = cognito.initiate_auth(
+        answer: dict[str, Any] = cognito.initiate_auth(
             ClientId=client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )["AuthenticationResult"]
+        )
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code in ("NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException"):
             raise Problem.unauthorized("Wrong username or password.") from error
         raise
+    return answer
+
+
+def _tokens(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "id_token": result["IdToken"],
         "access_token": result["AccessToken"],

@@ -543,6 +543,73 @@ def test_an_admin_adds_a_user_with_a_role(stack, page):
     shot(page, "49-settings-users")
 
 
+def first_sign_in(page: Any, stack: RunningStack, username: str, password: str) -> Any:
+    page.goto(stack.url + "/")
+    page.get_by_label("Користувач").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Увійти").click()
+    return page.get_by_role("form", name="Змініть пароль")
+
+
+def test_a_new_user_changes_the_first_password_at_the_first_sign_in(stack, page):
+    # given
+    status, body = stack.request(
+        "POST",
+        "/api/clients/staff",
+        {
+            "username": "installer7",
+            "name": "Монтажник Тарас",
+            "email": "installer7@example.com",
+            "roles": ["installer"],
+            "password": "Vid-Admina-2026",
+        },
+        token=stack.sign_in("admin"),
+    )
+    assert status == 201, body
+    form = first_sign_in(page, stack, "installer7", "Vid-Admina-2026")
+    # when
+    form.get_by_label("Новий пароль", exact=True).fill("Mij-Vlasnyi-2026")
+    form.get_by_label("Повторіть новий пароль").fill("Mij-Vlasnyi-2026")
+    shot(page, "49a-first-password")
+    form.get_by_role("button", name="Змінити пароль і увійти").click()
+    # then
+    page.get_by_role("button", name="Вийти").wait_for()
+    signed = stack.request(
+        "POST", "/api/auth/login", {"username": "installer7", "password": "Mij-Vlasnyi-2026"}
+    )
+    assert signed[0] == 200
+
+
+def test_a_weak_new_password_is_refused_beside_it_at_the_first_sign_in(stack, page):
+    # given
+    status, body = stack.request(
+        "POST",
+        "/api/clients/staff",
+        {
+            "username": "installer8",
+            "name": "Монтажник Петро",
+            "email": "installer8@example.com",
+            "roles": ["installer"],
+            "password": "Vid-Admina-2026",
+        },
+        token=stack.sign_in("admin"),
+    )
+    assert status == 201, body
+    form = first_sign_in(page, stack, "installer8", "Vid-Admina-2026")
+    fresh = form.get_by_label("Новий пароль", exact=True)
+    # when
+    fresh.fill("bezcyfr-tut-nemaye")
+    form.get_by_label("Повторіть новий пароль").fill("bezcyfr-tut-nemaye")
+    form.get_by_role("button", name="Змінити пароль і увійти").click()
+    # then
+    form.get_by_text("Потрібна хоча б одна цифра.").wait_for()
+    assert fresh.get_attribute("aria-invalid") == "true"
+    assert (
+        stack.request("POST", "/api/auth/login", {"username": "installer8", "password": "Vid-Admina-2026"})[0]
+        == 403
+    )
+
+
 def test_a_weak_password_is_refused_beside_it_and_nobody_is_added(stack, page):
     # given
     region = settings(page, stack, "Працівники")

@@ -40,18 +40,92 @@ def audit_of(world, actor):
     return [(item["action"], item["detail"]) for item in response.get_json()["items"]]
 
 
-def test_an_added_member_of_staff_signs_in_with_the_given_password_and_roles(world):
+def sign_in(world, password, username="ivanna"):
+    return world.http.post("/api/auth/login", json={"username": username, "password": password})
+
+
+def change_password(world, old, new, username="ivanna"):
+    return world.http.post(
+        "/api/auth/change-password",
+        json={"username": username, "old_password": old, "new_password": new},
+    )
+
+
+OWN = "Vlasnyi-Parol-2027"
+
+
+def test_an_added_member_of_staff_is_listed_with_the_roles(world):
     # when
     response = add(world, NEW)
     # then
     assert response.status_code == 201, response.get_json()
     assert people(world)["ivanna"]["roles"] == ["measurer"]
-    signed = world.cognito.initiate_auth(
-        ClientId=world.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "ivanna", "PASSWORD": NEW["password"]},
+
+
+def test_a_new_member_of_staff_is_told_to_change_the_first_password_at_sign_in(world):
+    # given
+    add(world, NEW)
+    # when
+    response = sign_in(world, NEW["password"])
+    # then
+    assert response.status_code == 403
+    assert response.get_json()["type"].endswith("/password-change-required")
+    assert "id_token" not in response.get_json()
+
+
+def test_a_new_member_of_staff_signs_in_with_his_own_password_after_changing_it(world):
+    # given
+    add(world, {**NEW, "roles": ["manager"]})
+    # when
+    changed = change_password(world, NEW["password"], OWN)
+    # then
+    assert changed.status_code == 200, changed.get_json()
+    token = changed.get_json()["id_token"]
+    mine = world.http.get(f"{API}/clients", headers={"Authorization": f"Bearer {token}"})
+    assert (
+        mine.status_code,
+        sign_in(world, OWN).status_code,
+        sign_in(world, NEW["password"]).status_code,
+    ) == (
+        200,
+        200,
+        401,
     )
-    assert signed["AuthenticationResult"]["IdToken"]
+
+
+def test_a_weak_new_password_is_refused_and_the_first_one_stays(world):
+    # given
+    add(world, NEW)
+    # when
+    response = change_password(world, NEW["password"], "slabkyi")
+    # then
+    assert response.status_code == 422
+    assert {item["field"] for item in response.get_json()["errors"]} == {"new_password"}
+    assert sign_in(world, NEW["password"]).status_code == 403
+
+
+def test_the_password_is_not_changed_without_the_old_one(world):
+    # given
+    add(world, NEW)
+    # when
+    response = change_password(world, "Ne-Toi-Parol-2026", OWN)
+    # then
+    assert response.status_code == 401
+    assert sign_in(world, OWN).status_code == 401
+
+
+def test_a_member_of_staff_changes_his_own_password_later_too(world):
+    # given
+    add(world, NEW)
+    change_password(world, NEW["password"], OWN)
+    # when
+    response = change_password(world, OWN, "Shche-Odyn-Parol-2028")
+    # then
+    assert response.status_code == 200, response.get_json()
+    assert (sign_in(world, "Shche-Odyn-Parol-2028").status_code, sign_in(world, OWN).status_code) == (
+        200,
+        401,
+    )
 
 
 def test_adding_a_member_of_staff_is_audited(world):

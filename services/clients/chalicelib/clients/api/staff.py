@@ -147,8 +147,9 @@ def list_staff(call: Call, query: StaffQuery) -> StaffPage:
     "/staff", "POST", body=NewStaffUser, response=StaffUser, status=201, roles=ADMIN, problems=[409]
 )
 def add_staff(call: Call, body: NewStaffUser) -> StaffUser:
-    """Give a new member of staff access: a user with the roles, signing in with the given
-    password (the admin hands it over)."""
+    """Give a new member of staff access: a user with the roles and the first password the
+    admin hands over, which the user must change at the first sign-in (the user pool keeps
+    the account in FORCE_CHANGE_PASSWORD until he does)."""
     settings = service.settings
     cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
     try:
@@ -165,7 +166,7 @@ def add_staff(call: Call, body: NewStaffUser) -> StaffUser:
     except cognito.exceptions.UsernameExistsException as error:
         raise Problem.conflict("Someone already signs in with this username.") from error
     cognito.admin_set_user_password(
-        UserPoolId=settings.user_pool_id, Username=body.username, Password=body.password, Permanent=True
+        UserPoolId=settings.user_pool_id, Username=body.username, Password=body.password, Permanent=False
     )
     for role in body.roles:
         cognito.admin_add_user_to_group(

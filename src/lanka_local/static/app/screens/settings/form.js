@@ -150,6 +150,8 @@ const MESSAGES = [
   [/^An origin is https/, "msg.origin"],
   [/^Use upper- and lowercase letters\.$/, "msg.cases"],
   [/^Use at least one digit\.$/, "msg.digit"],
+  [/^Use at least 12 characters\.$/, "msg.length"],
+  [/^Choose a password other than the old one\.$/, "msg.sameold"],
   [/^You cannot take the admin role from yourself\.$/, "msg.selfadmin"],
   [/^Choose one of: (.+)\.$/, "msg.oneof"],
   [/^Unknown zone\.$/, "msg.zone"],
