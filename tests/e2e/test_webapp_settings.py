@@ -761,13 +761,78 @@ def test_the_settings_screens_have_no_serious_accessibility_violations(stack, br
     found: dict[str, list[str]] = {}
     # when
     for name, section in SECTIONS.items():
-        viewer.goto(f"{stack.url}/#/settings/{name}")
-        viewer.get_by_role("heading", name=section).first.wait_for()
-        viewer.wait_for_load_state("networkidle")
-        for summary in viewer.locator("details > summary").all()[:3]:
-            summary.click()
+        open_section(viewer, stack, name, section)
         found[name] = serious_violations(viewer)
         shot(viewer, f"settings-{name}-{width}")
+    context.close()
+    # then
+    assert {name: items for name, items in found.items() if items} == {}
+
+
+ENGLISH = {
+    "rules": "Automation",
+    "services": "Bookable services",
+    "hours": "Working hours",
+    "booking": "Zones and booking policy",
+    "prices": "Price book",
+    "fields": "Custom client fields",
+    "widgets": "Website widgets",
+    "staff": "Staff",
+}
+# What the app itself says on a screen (legends and summaries left aside: they carry
+# names users typed, such as a rule's).
+OWN_WORDS = "label, button, h2, h3, th[scope=col], small, caption"
+# Their text without the controls inside (a label may hold its checkbox and select).
+TEXTS_OF = """(nodes) => nodes.map((node) => {
+    const copy = node.cloneNode(true);
+    copy.querySelectorAll("input, select, textarea").forEach((control) => control.remove());
+    return copy.textContent.trim();
+})"""
+
+
+def in_english(browser: Any, stack: RunningStack, width: int) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="uk-UA")
+    viewer = context.new_page()
+    viewer.set_default_timeout(30_000)
+    sign_in(viewer, stack, "admin")
+    viewer.get_by_role("button", name="English").click()
+    viewer.get_by_role("button", name="Sign out").wait_for()
+    return context, viewer
+
+
+def open_section(viewer: Any, stack: RunningStack, name: str, heading: str) -> None:
+    """The section drawn in full (its forms there), its first three folds opened."""
+    viewer.goto(f"{stack.url}/#/settings/{name}")
+    viewer.get_by_role("region", name=heading).locator("form").first.wait_for(state="attached")
+    viewer.wait_for_load_state("networkidle")
+    for summary in viewer.locator("details > summary").all()[:3]:
+        summary.click()
+
+
+def test_after_the_english_switch_the_settings_screens_speak_english(stack, browser):
+    # given
+    context, viewer = in_english(browser, stack, 1280)
+    ukrainian: dict[str, list[str]] = {}
+    # when
+    for name, heading in ENGLISH.items():
+        open_section(viewer, stack, name, heading)
+        texts = viewer.locator("#view").locator(OWN_WORDS).evaluate_all(TEXTS_OF)
+        ukrainian[name] = [text for text in texts if re.search("[а-яіїєґА-ЯІЇЄҐ]", text)]
+        shot(viewer, f"settings-{name}-en")
+    context.close()
+    # then
+    assert {name: texts for name, texts in ukrainian.items() if texts} == {}
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_settings_screens_in_english_have_no_serious_accessibility_violations(stack, browser, width):
+    # given
+    context, viewer = in_english(browser, stack, width)
+    found: dict[str, list[str]] = {}
+    # when
+    for name, heading in ENGLISH.items():
+        open_section(viewer, stack, name, heading)
+        found[name] = serious_violations(viewer)
     context.close()
     # then
     assert {name: items for name, items in found.items() if items} == {}
