@@ -71,6 +71,10 @@ function signInScreen() {
       session.signIn(tokens.id_token);
       render();
     } catch (failure) {
+      if (String(failure.problem?.type || "").endsWith("/password-change-required")) {
+        firstPasswordScreen(username.value, password.value);
+        return;
+      }
       showErrors(form, null);
       error.textContent = failure.network ? t("err.network") : t("signin.wrong");
       error.hidden = false;
@@ -79,6 +83,55 @@ function signInScreen() {
   });
   clear(app, el("div", { id: "notice", class: "notice", role: "status", hidden: true }), el("main", { id: "view", tabindex: "-1" }, form));
   username.focus();
+}
+
+/** The first sign-in of a new user: the password the admin gave is replaced by his own. */
+function firstPasswordScreen(username, given) {
+  document.title = `${t("password.title")} · Lanka CRM`;
+  const fresh = el("input", { name: "new_password", type: "password", autocomplete: "new-password", required: true });
+  const again = el("input", { name: "repeat", type: "password", autocomplete: "new-password", required: true });
+  const error = formError();
+  const form = el(
+    "form",
+    { class: "signin card", novalidate: true, "aria-label": t("password.title") },
+    el("h1", {}, t("password.title")),
+    el("p", {}, t("password.why")),
+    field(t("password.new"), fresh, t("password.hint")),
+    field(t("password.repeat"), again),
+    error,
+    el("button", { type: "submit", class: "primary" }, t("password.submit")),
+  );
+  const refuse = (control, messages) => {
+    showErrors(form, null);
+    const box = document.getElementById(`${control.id}-error`);
+    box.textContent = messages.join(" ");
+    box.hidden = false;
+    control.setAttribute("aria-invalid", "true");
+    control.focus();
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (fresh.value !== again.value) {
+      refuse(again, [t("password.mismatch")]);
+      return;
+    }
+    try {
+      const tokens = await api("/api/clients/auth/change-password", { method: "POST", body: { username, old_password: given, new_password: fresh.value } });
+      session.signIn(tokens.id_token);
+      render();
+    } catch (failure) {
+      if (failure.status === 422) {
+        const { plain } = await import("./screens/settings/form.js");
+        refuse(fresh, (failure.problem.errors || []).map(plain));
+        return;
+      }
+      showErrors(form, null);
+      error.textContent = failure.network ? t("err.network") : t("signin.wrong");
+      error.hidden = false;
+    }
+  });
+  clear(app, el("div", { id: "notice", class: "notice", role: "status", hidden: true }), el("main", { id: "view", tabindex: "-1" }, form));
+  fresh.focus();
 }
 
 function langSwitch() {

@@ -56,18 +56,23 @@ def _origin(url: str) -> str:
     return url.strip().rstrip("/").lower()
 
 
+# Plain http is for trying the widgets on one's own machine only.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
 def check_settings(settings: WidgetSettings) -> None:
+    """Every allowed origin is https://host[:port] (http:// only for localhost)."""
     errors = []
     for i, origin in enumerate(settings.allowed_origins):
         scheme, _, rest = origin.partition("://")
+        host = rest.rstrip("/").rsplit(":", 1)[0]
         if scheme not in ("http", "https") or not rest or "/" in rest.rstrip("/") or " " in rest:
-            errors.append(
-                {
-                    "field": f"allowed_origins.{i}",
-                    "message": "An origin is scheme://host[:port].",
-                    "in": "body",
-                }
-            )
+            message = "An origin is https://host[:port], without a path."
+        elif scheme == "http" and host not in LOCAL_HOSTS:
+            message = "A site must be https:// (http:// only for localhost)."
+        else:
+            continue
+        errors.append({"field": f"allowed_origins.{i}", "message": message, "in": "body"})
     if errors:
         raise Problem.invalid(errors)
 

@@ -1,5 +1,7 @@
 """Routes about members of staff: who they are (for the staff app's settings and reports),
-and a manager who leaves is deactivated and handed over."""
+the admin adds a user and changes roles, and a manager who leaves is deactivated and
+handed over. Users and their roles live in the user pool (roles are its groups); every
+change is audited."""
 
 from __future__ import annotations
 
@@ -7,18 +9,23 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from chalicelib.clients.domain.accounts import MAX_PASSWORD, MIN_PASSWORD, strong_password
 from chalicelib.clients.domain.clients import audit_entry
 from chalicelib.clients.domain.visibility import SUPERVISOR_ROLES
 from chalicelib.clients.service import service
 from chalicelib.clients.store import AuditLog
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform import access, aws
 from lanka_platform.api import Call
 from lanka_platform.contracts.clients import StaffDeactivated
 from lanka_platform.events import envelope
 from lanka_platform.problems import Problem
+from lanka_platform.resources import STAFF_GROUPS
 from lanka_platform.schema import Schema
+
+ADMIN = ("admin",)
+USERNAME = r"^[a-z][a-z0-9._-]{2,39}$"
 
 
 class Deactivation(Schema):
@@ -27,6 +34,46 @@ class Deactivation(Schema):
     hand_over_to: str | None = Field(
         max_length=128, description="Username of whoever takes over; null leaves the clients unassigned"
     )
+
+
+def _roles(value: list[str]) -> list[str]:
+    unknown = [role for role in value if role not in STAFF_GROUPS]
+    if unknown:
+        raise ValueError(f"Unknown role {unknown[0]!r}; choose from: {', '.join(STAFF_GROUPS)}.")
+    return sorted(set(value))
+
+
+class RoleChange(Schema):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    roles: list[str] = Field(
+        min_length=1, max_length=len(STAFF_GROUPS), description=f"Any of: {', '.join(STAFF_GROUPS)}"
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        return _roles(value)
+
+
+class NewStaffUser(RoleChange):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    username: str = Field(
+        pattern=USERNAME, description="What they sign in with: 3-40 lowercase latin letters"
+    )
+    name: str = Field(min_length=1, max_length=120)
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    password: str = Field(
+        min_length=MIN_PASSWORD,
+        max_length=MAX_PASSWORD,
+        description="The first password, which the admin hands over",
+    )
+
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: str) -> str:
+        return strong_password(value)
 
 
 class StaffQuery(Schema):
@@ -96,6 +143,90 @@ def list_staff(call: Call, query: StaffQuery) -> StaffPage:
 
 
 @service.route(
+    "/staff", "POST", body=NewStaffUser, response=StaffUser, status=201, roles=ADMIN, problems=[409]
+)
+def add_staff(call: Call, body: NewStaffUser) -> StaffUser:
+    """Give a new member of staff access: a user with the roles and the first password the
+    admin hands over, which the user must change at the first sign-in (the user pool keeps
+    the account in FORCE_CHANGE_PASSWORD until he does)."""
+    settings = service.settings
+    cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
+    try:
+        created = cognito.admin_create_user(
+            UserPoolId=settings.user_pool_id,
+            Username=body.username,
+            UserAttributes=[
+                {"Name": "name", "Value": body.name},
+                {"Name": "email", "Value": body.email},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+            MessageAction="SUPPRESS",
+        )
+    except cognito.exceptions.UsernameExistsException as error:
+        raise Problem.conflict("Someone already signs in with this username.") from error
+    cognito.admin_set_user_password(
+        UserPoolId=settings.user_pool_id, Username=body.username, Password=body.password, Permanent=False
+    )
+    for role in body.roles:
+        cognito.admin_add_user_to_group(
+            UserPoolId=settings.user_pool_id, Username=body.username, GroupName=role
+        )
+    attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
+    now = call.store.clock()
+    AuditLog(call.store).add(
+        call.unit, audit_entry("staff_created", call.user, now, None, detail=attributes["sub"])
+    )
+    return StaffUser(
+        user_id=attributes["sub"],
+        username=body.username,
+        name=body.name,
+        email=body.email,
+        roles=body.roles,
+        active=True,
+    )
+
+
+@service.route("/staff/{username}/roles", "PUT", body=RoleChange, response=StaffUser, roles=ADMIN)
+def change_roles(call: Call, username: str, body: RoleChange) -> StaffUser:
+    """Set a member of staff's roles (they apply from the next sign-in). An admin cannot
+    take the admin role from himself: someone must be left to manage the company."""
+    user = _user(username)
+    if user["sub"] == call.user.user_id and "admin" not in body.roles:
+        raise Problem.invalid(
+            [{"field": "roles", "message": "You cannot take the admin role from yourself.", "in": "body"}]
+        )
+    settings = service.settings
+    cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
+    had = {
+        group["GroupName"]
+        for group in cognito.admin_list_groups_for_user(UserPoolId=settings.user_pool_id, Username=username)[
+            "Groups"
+        ]
+    }
+    for role in set(body.roles) - had:
+        cognito.admin_add_user_to_group(UserPoolId=settings.user_pool_id, Username=username, GroupName=role)
+    for role in had - set(body.roles):
+        cognito.admin_remove_user_from_group(
+            UserPoolId=settings.user_pool_id, Username=username, GroupName=role
+        )
+    now = call.store.clock()
+    AuditLog(call.store).add(
+        call.unit,
+        audit_entry(
+            "staff_roles_changed", call.user, now, None, detail=f"{user['sub']}:{','.join(body.roles)}"
+        ),
+    )
+    return StaffUser(
+        user_id=user["sub"],
+        username=username,
+        name=user["attributes"].get("name"),
+        email=user["attributes"].get("email"),
+        roles=body.roles,
+        active=user["enabled"] and not access.is_revoked(call.store, user["sub"]),
+    )
+
+
+@service.route(
     "/staff/{username}/deactivate", "POST", body=Deactivation, response=Deactivated, roles=SUPERVISOR_ROLES
 )
 def deactivate(call: Call, username: str, body: Deactivation) -> Deactivated:
@@ -140,4 +271,4 @@ def _user(username: str) -> dict[str, Any]:
     except cognito.exceptions.UserNotFoundException as error:
         raise Problem.not_found("The member of staff") from error
     attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-    return {"sub": attributes["sub"], "enabled": bool(user.get("Enabled", True))}
+    return {"sub": attributes["sub"], "enabled": bool(user.get("Enabled", True)), "attributes": attributes}

@@ -16,6 +16,8 @@ AuditAction = Literal[
     "client_erased",
     "client_reassigned",
     "staff_deactivated",
+    "staff_created",
+    "staff_roles_changed",
 ]
 
 
