@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from lanka_platform.problems import Problem
 from lanka_platform.storage import TableModel
@@ -45,8 +45,7 @@ def count(store: Store, scope: str, caller: str, limit: int, now: datetime) -> b
 
     The caller is kept hashed: an IP address is personal data and need not be readable."""
     model = store.model(RateCount)
-    who = hashlib.sha256(caller.encode()).hexdigest()[:24]
-    item = model(pk=f"RATE#{scope}#{who}", sk=now.strftime("%Y-%m-%dT%H:%M"))
+    item = _minute(store, scope, caller, now)
     try:
         item.update(
             actions=[model.uses.add(1), model.expires_at.set(now + KEPT)],
@@ -59,14 +58,32 @@ def count(store: Store, scope: str, caller: str, limit: int, now: datetime) -> b
     return True
 
 
+def spent(store: Store, scope: str, caller: str, limit: int, now: datetime) -> bool:
+    """Whether `caller` already has `limit` counted this minute (one GetItem; counts nothing).
+    For limits on what went wrong (failed sign-ins): checked before, counted after a failure."""
+    try:
+        item = _minute(store, scope, caller, now)
+        item.refresh(consistent_read=True)
+    except DoesNotExist:
+        return False
+    return int(item.uses or 0) >= limit
+
+
+def _minute(store: Store, scope: str, caller: str, now: datetime) -> RateCount:
+    who = hashlib.sha256(caller.encode()).hexdigest()[:24]
+    return store.model(RateCount)(pk=f"RATE#{scope}#{who}", sk=now.strftime("%Y-%m-%dT%H:%M"))
+
+
 def limit(store: Store, request: Request, scope: str, per_minute: int) -> None:
     """Refuse with 429 (and a Retry-After) a caller past `per_minute` requests in `scope`."""
     now = store.clock()
     if not count(store, scope, caller_of(request), per_minute, now):
-        retry = 60 - now.second
-        raise Problem(
-            429,
-            "Too many requests",
-            f"Too many requests from your address; try again in {retry} s.",
-            headers={"Retry-After": str(retry)},
-        )
+        raise refusal(now, "Too many requests from your address")
+
+
+def refusal(now: datetime, what: str) -> Problem:
+    """The 429 of a limit counted per minute: `what` happened, and when to try again."""
+    retry = 60 - now.second
+    return Problem(
+        429, "Too many requests", f"{what}; try again in {retry} s.", headers={"Retry-After": str(retry)}
+    )

@@ -137,6 +137,19 @@ def test_guessing_one_users_password_is_stopped_after_five_tries_a_minute(world)
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
+def test_successful_sign_ins_are_not_limited(world):
+    # given a clock that stays in one minute
+    world.services["clients"].use(clock=Clock(T0))
+    world.token("olena", "manager")
+    # when the office signs in many times from one address
+    answers = [
+        world.http.post(SIGN_IN, json={"username": "olena", "password": "Secret-Pass-123"}).status_code
+        for _ in range(25)
+    ]
+    # then
+    assert answers == [200] * 25
+
+
 def test_a_sign_in_without_a_password_is_422(world):
     # when
     response = world.http.post(SIGN_IN, json={"username": "olena"})

@@ -174,19 +174,6 @@ const uk = {
   "staff.name": "Ім'я", "staff.roles": "Ролі", "staff.state": "Стан", "staff.active": "працює", "staff.inactive": "доступ закрито",
   "staff.deactivate": "Закрити доступ", "staff.deactivateof": "Закрити доступ: {name}", "staff.handover": "Кому передати клієнтів, угоди й завдання",
   "staff.nobody": "нікому (у загальну чергу)", "staff.confirm": "Закрити доступ і передати", "staff.deactivated": "Доступ для «{name}» закрито, справи передано.",
-  // Charts of the reports, the deal card's bookings, quotes and messages, the inbox (issue 8, part 3).
-  "reports.chartof": "Діаграма «{name}»: {items}. Точні числа — у таблиці поруч.", "reports.chartempty": "Діаграма «{name}»: за цей період даних немає.",
-  "dealmore.bookings": "Візити", "dealmore.nobookings": "Візитів за цією угодою немає.", "dealmore.calendar": "Відкрити календар",
-  "dealmore.visit": "Візит", "dealmore.who": "Хто", "dealmore.status.confirmed": "підтверджено", "dealmore.status.cancelled": "скасовано",
-  "dealmore.quotes": "Розрахунки вартості", "dealmore.noquotes": "Розрахунків за цією угодою немає.",
-  "dealmore.quote.open": "очікує рішення клієнта", "dealmore.quote.accepted": "прийнято", "dealmore.validuntil": "дійсний до",
-  "dealmore.messages": "Повідомлення клієнта", "dealmore.latest": "Останні повідомлення", "dealmore.allmessages": "Усе листування з клієнтом",
-  "dealmore.failed": "Розділ «{what}» зараз не завантажився.",
-  "dealmore.incalendar": "У календарі", "dealmore.incalendarof": "Візит {when} у календарі",
-  "inbox.who": "Кому призначити", "inbox.choose": "— оберіть працівника —", "inbox.choosefirst": "Оберіть, кому призначити заявку.",
-  "inbox.assignof": "Призначити заявку «{title}»", "inbox.takeof": "Взяти собі: {title}",
-  "inbox.takenbyother": "Цю заявку щойно взяв хтось інший — список оновлено.",
-};const en = {
   // Settings: shared form words and automation rules (issue 8, settings part).
   "form.missing": "Заповніть це поле.", "form.tooshort": "Додайте хоча б один пункт.", "form.toolong": "Задовгий текст.",
   "form.toomany": "Забагато пунктів.", "form.pattern": "Лише малі латинські літери, цифри та «_».",
@@ -312,6 +299,18 @@ const uk = {
   "msg.zonekeys": "Райони — різні ключі малими латинськими літерами.",
   "msg.twice": "«{what}» трапляється двічі.", "msg.priceorbands": "Вкажіть або ціну за одиницю, або таблицю цін — одне з двох.", "msg.openband": "Без межі розміру може бути лише останній рядок.", "msg.bandsgrow": "Межі розміру мають зростати від рядка до рядка.", "msg.percentoramount": "Вкажіть або відсоток, або суму знижки — одне з двох.", "msg.validrange": "«Діє до» має бути пізніше за «Діє з».",
   "msg.minmax": "Найменше не може бути більшим за найбільше.", "msg.defaultrange": "Початкове значення має бути між найменшим і найбільшим.", "msg.measuredmin": "Розмір, за яким рахують ціну, — щонайменше 1.", "msg.needinput": "Для цієї одиниці потрібне поле розміру «{what}».", "msg.needfactor": "Вкажіть множник.", "msg.needamount": "Вкажіть доплату.", "msg.needper": "Вкажіть, за що рахується доплата.", "msg.perinput": "Для такої доплати позиції потрібне поле розміру «{what}».", "msg.unknownoption": "Немає опції «{what}» серед опцій цієї позиції.", "msg.tiersgrow": "Кількість у знижках має зростати від рядка до рядка.",
+  // Charts of the reports, the deal card's bookings, quotes and messages, the inbox (issue 8, part 3).
+  "reports.chartof": "Діаграма «{name}»: {items}. Точні числа — у таблиці поруч.", "reports.chartempty": "Діаграма «{name}»: за цей період даних немає.",
+  "dealmore.bookings": "Візити", "dealmore.nobookings": "Візитів за цією угодою немає.", "dealmore.calendar": "Відкрити календар",
+  "dealmore.visit": "Візит", "dealmore.who": "Хто", "dealmore.status.confirmed": "підтверджено", "dealmore.status.cancelled": "скасовано",
+  "dealmore.quotes": "Розрахунки вартості", "dealmore.noquotes": "Розрахунків за цією угодою немає.",
+  "dealmore.quote.open": "очікує рішення клієнта", "dealmore.quote.accepted": "прийнято", "dealmore.validuntil": "дійсний до",
+  "dealmore.messages": "Повідомлення клієнта", "dealmore.latest": "Останні повідомлення", "dealmore.allmessages": "Усе листування з клієнтом",
+  "dealmore.failed": "Розділ «{what}» зараз не завантажився.",
+  "dealmore.incalendar": "У календарі", "dealmore.incalendarof": "Візит {when} у календарі",
+  "inbox.who": "Кому призначити", "inbox.choose": "— оберіть працівника —", "inbox.choosefirst": "Оберіть, кому призначити заявку.",
+  "inbox.assignof": "Призначити заявку «{title}»", "inbox.takeof": "Взяти собі: {title}",
+  "inbox.takenbyother": "Цю заявку щойно взяв хтось інший — список оновлено.",
 };
 
 const en = {
@@ -486,19 +485,6 @@ const en = {
   "staff.name": "Name", "staff.roles": "Roles", "staff.state": "State", "staff.active": "active", "staff.inactive": "access ended",
   "staff.deactivate": "End access", "staff.deactivateof": "End access: {name}", "staff.handover": "Who takes over the clients, deals and tasks",
   "staff.nobody": "nobody (the common queue)", "staff.confirm": "End access and hand over", "staff.deactivated": "Access of “{name}” ended, the work handed over.",
-  // Charts of the reports, the deal card's bookings, quotes and messages, the inbox (issue 8, part 3).
-  "reports.chartof": "Chart “{name}”: {items}. The exact figures are in the table beside it.", "reports.chartempty": "Chart “{name}”: no data for this period.",
-  "dealmore.bookings": "Visits", "dealmore.nobookings": "No visits for this deal.", "dealmore.calendar": "Open the calendar",
-  "dealmore.visit": "Visit", "dealmore.who": "Who", "dealmore.status.confirmed": "confirmed", "dealmore.status.cancelled": "cancelled",
-  "dealmore.quotes": "Quotes", "dealmore.noquotes": "No quotes for this deal.",
-  "dealmore.quote.open": "awaits the client's answer", "dealmore.quote.accepted": "accepted", "dealmore.validuntil": "valid until",
-  "dealmore.messages": "The client's messages", "dealmore.latest": "Latest messages", "dealmore.allmessages": "The whole conversation with the client",
-  "dealmore.failed": "The section “{what}” did not load just now.",
-  "dealmore.incalendar": "In the calendar", "dealmore.incalendarof": "The visit of {when} in the calendar",
-  "inbox.who": "Assign to", "inbox.choose": "— choose a member of staff —", "inbox.choosefirst": "Choose who gets the request.",
-  "inbox.assignof": "Assign the request “{title}”", "inbox.takeof": "Take it: {title}",
-  "inbox.takenbyother": "Someone else has just taken this request; the list is updated.",
-};export const DICTIONARIES = { uk, en };
   // Settings: shared form words and automation rules (issue 8, settings part).
   "form.missing": "Fill this in.", "form.tooshort": "Add at least one item.", "form.toolong": "The text is too long.",
   "form.toomany": "Too many items.", "form.pattern": "Only lowercase latin letters, digits and “_”.",
@@ -625,6 +611,18 @@ const en = {
   "msg.zonekeys": "Zones are distinct lowercase latin keys.",
   "msg.twice": "“{what}” appears twice.", "msg.priceorbands": "Give either a unit price or a price table, not both.", "msg.openband": "Only the last row may have no size limit.", "msg.bandsgrow": "Size limits must grow from row to row.", "msg.percentoramount": "Give either a percent or an amount, not both.", "msg.validrange": "“Valid until” must be after “valid from”.",
   "msg.minmax": "The smallest must not exceed the largest.", "msg.defaultrange": "The starting value must be between the smallest and the largest.", "msg.measuredmin": "A size the price is counted by must be at least 1.", "msg.needinput": "This unit needs the size input “{what}”.", "msg.needfactor": "Give the factor.", "msg.needamount": "Give the surcharge.", "msg.needper": "Say what the surcharge is counted per.", "msg.perinput": "This surcharge needs the item's size input “{what}”.", "msg.unknownoption": "No option “{what}” among this item's options.", "msg.tiersgrow": "Quantities in the discounts must grow from row to row.",
+  // Charts of the reports, the deal card's bookings, quotes and messages, the inbox (issue 8, part 3).
+  "reports.chartof": "Chart “{name}”: {items}. The exact figures are in the table beside it.", "reports.chartempty": "Chart “{name}”: no data for this period.",
+  "dealmore.bookings": "Visits", "dealmore.nobookings": "No visits for this deal.", "dealmore.calendar": "Open the calendar",
+  "dealmore.visit": "Visit", "dealmore.who": "Who", "dealmore.status.confirmed": "confirmed", "dealmore.status.cancelled": "cancelled",
+  "dealmore.quotes": "Quotes", "dealmore.noquotes": "No quotes for this deal.",
+  "dealmore.quote.open": "awaits the client's answer", "dealmore.quote.accepted": "accepted", "dealmore.validuntil": "valid until",
+  "dealmore.messages": "The client's messages", "dealmore.latest": "Latest messages", "dealmore.allmessages": "The whole conversation with the client",
+  "dealmore.failed": "The section “{what}” did not load just now.",
+  "dealmore.incalendar": "In the calendar", "dealmore.incalendarof": "The visit of {when} in the calendar",
+  "inbox.who": "Assign to", "inbox.choose": "— choose a member of staff —", "inbox.choosefirst": "Choose who gets the request.",
+  "inbox.assignof": "Assign the request “{title}”", "inbox.takeof": "Take it: {title}",
+  "inbox.takenbyother": "Someone else has just taken this request; the list is updated.",
 };
 
 export const DICTIONARIES = { uk, en };

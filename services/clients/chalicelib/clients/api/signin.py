@@ -3,27 +3,32 @@
 Public routes of the clients service (the owner of staff accounts), so the app signs in the
 same way on the local stack and behind API Gateway in AWS, whose authorizer then checks the
 ID token on every other request. A new member of staff first replaces the password the
-admin gave (`/auth/change-password`, which also serves later changes). Guessing is limited
-twice: per address (`PER_ADDRESS` a minute) and per username (`PER_USERNAME`, whatever the
-address), and a wrong password and an unknown user answer alike.
+admin gave (`/auth/change-password`, which also serves later changes).
+
+Guessing is limited by failures: after `FAILURES_PER_USERNAME` wrong passwords for one
+username in a minute (from anywhere), or `FAILURES_PER_ADDRESS` from one address, further
+attempts get 429 until the minute is out, even with the right password; a wrong password
+and an unknown user answer alike. Successful sign-ins are not limited (an office behind one
+address signs everyone in each morning).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from chalicelib.clients.domain.accounts import MAX_PASSWORD, MIN_PASSWORD, strong_password
+from chalicelib.clients.domain.accounts import password_problems
 from chalicelib.clients.service import service
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from lanka_platform import aws, throttle
 from lanka_platform.api import Call
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
 
-PER_ADDRESS = 10
-PER_USERNAME = 5
+FAILURES_PER_ADDRESS = 20
+FAILURES_PER_USERNAME = 5
 FIRST_SIGN_IN = "NEW_PASSWORD_REQUIRED"  # the challenge of a user with the admin's password
 _REFUSED = ("NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException")
 
@@ -41,28 +46,17 @@ class PasswordChange(Schema):
     username: str = Field(min_length=1, max_length=128)
     old_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(
-        min_length=MIN_PASSWORD,
-        max_length=MAX_PASSWORD,
-        description="12+ characters, upper- and lowercase, a digit",
+        min_length=1, max_length=256, description="12+ characters, upper- and lowercase, a digit"
     )
 
-    @field_validator("new_password")
-    @classmethod
-    def _strong(cls, value: str) -> str:
-        return strong_password(value)
-
     @model_validator(mode="after")
-    def _new(self) -> PasswordChange:
+    def _acceptable(self) -> PasswordChange:
+        """Every rule the new password breaks, each beside the field (422)."""
+        problems = password_problems(self.new_password)
         if self.new_password == self.old_password:
-            raise Problem.invalid(
-                [
-                    {
-                        "field": "new_password",
-                        "message": "Choose a password other than the old one.",
-                        "in": "body",
-                    }
-                ]
-            )
+            problems.append("Choose a password other than the old one.")
+        if problems:
+            raise Problem.invalid([{"field": "new_password", "message": m, "in": "body"} for m in problems])
         return self
 
 
@@ -79,8 +73,8 @@ def sign_in(call: Call, body: SignIn) -> Tokens:
     """Sign a member of staff in: the tokens of the user pool (USER_PASSWORD_AUTH); 401 for
     a wrong username or password; 403 `password-change-required` while the user still has
     the first password the admin gave."""
-    username = _limited(call, body.username)
-    answer = _initiate(username, body.password)
+    username = body.username.strip().lower()
+    answer = _guarded(call, username, lambda: _initiate(username, body.password))
     if answer.get("ChallengeName") == FIRST_SIGN_IN:
         raise Problem(
             403,
@@ -97,9 +91,9 @@ def sign_in(call: Call, body: SignIn) -> Tokens:
 def change_password(call: Call, body: PasswordChange) -> Tokens:
     """Set one's own password in place of the old one and sign in with it: the first
     sign-in's change, or any later one."""
-    username = _limited(call, body.username)
+    username = body.username.strip().lower()
     settings = service.settings
-    answer = _initiate(username, body.old_password)
+    answer = _guarded(call, username, lambda: _initiate(username, body.old_password))
     cognito = _cognito()
     if answer.get("ChallengeName") == FIRST_SIGN_IN:
         answer = cognito.respond_to_auth_challenge(
@@ -117,13 +111,22 @@ def change_password(call: Call, body: PasswordChange) -> Tokens:
     return _tokens(_initiate(username, body.new_password)["AuthenticationResult"])
 
 
-def _limited(call: Call, username: str) -> str:
-    """The username as the pool keeps it, once the caller is within both limits."""
-    throttle.limit(call.store, call.request, "sign-in", PER_ADDRESS)
-    username = username.strip().lower()
-    if not throttle.count(call.store, "sign-in-user", username, PER_USERNAME, call.store.clock()):
-        raise Problem(429, "Too many requests", "Too many sign-in attempts for this user; wait a minute.")
-    return username
+def _guarded(call: Call, username: str, attempt: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`attempt` (the user pool's answer to a password) unless too many failed already this
+    minute for this username or from this address; a failure (401) is counted for both."""
+    store, now = call.store, call.store.clock()
+    address = throttle.caller_of(call.request)
+    if throttle.spent(store, "sign-in-failed-user", username, FAILURES_PER_USERNAME, now) or throttle.spent(
+        store, "sign-in-failed", address, FAILURES_PER_ADDRESS, now
+    ):
+        raise throttle.refusal(now, "Too many failed sign-ins")
+    try:
+        return attempt()
+    except Problem as problem:
+        if problem.status == 401:
+            throttle.count(store, "sign-in-failed-user", username, FAILURES_PER_USERNAME, now)
+            throttle.count(store, "sign-in-failed", address, FAILURES_PER_ADDRESS, now)
+        raise
 
 
 def _cognito() -> Any:
