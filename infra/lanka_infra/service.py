@@ -243,6 +243,9 @@ class DeployedService(Construct):
         }
         for bucket in service.buckets:
             environment[bucket_environment_variable(bucket)] = shared.buckets[bucket].bucket_name
+        if any(feed.service == service.name and feed.source == "aws.ses" for feed in resources.FEEDS):
+            # E-mail goes out with the configuration set that reports what became of it.
+            environment["LANKA_SES_CONFIGURATION_SET"] = resources.SES_CONFIGURATION_SET
         stage_config: dict[str, Any] = {
             "api_gateway_endpoint_type": "REGIONAL",
             # Chalice neither guesses the policy from boto3 calls nor makes a role per function

@@ -7,10 +7,13 @@ import sys
 from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_ses_actions as ses_actions
 from constructs import Construct
 
 from lanka_infra import staging
@@ -77,6 +80,9 @@ class LankaStack(Stack):
             )
             for service in spec.services
         ]
+        by_name = {service.service.name: service for service in self.services}
+        self.feeds = [self._feed(feed, by_name[feed.service], shared) for feed in spec.feeds]
+        self._mail(shared)
         apis: dict[str, str] = {}
         for deployed, service in zip(self.services, spec.services, strict=True):
             if deployed.api_url is not None:
@@ -87,6 +93,77 @@ class LankaStack(Stack):
         CfnOutput(self, "UserPoolId", value=user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=client.user_pool_client_id)
         CfnOutput(self, "EventBusName", value=bus.event_bus_name)
+
+    def _feed(
+        self, feed: resources.Feed, service: DeployedService, shared: SharedResources
+    ) -> events.CfnRule:
+        """A rule on the account's default bus (where SES and S3 put their events) that hands
+        them, reshaped into a Lanka envelope, to one service's inbox."""
+        bucket_name = shared.buckets[feed.bucket].bucket_name if feed.bucket else None
+        rule = events.CfnRule(
+            self,
+            f"Feed{''.join(part.title() for part in feed.name.split('-'))}",
+            name=feed.name,
+            event_bus_name="default",
+            event_pattern=feed.event_pattern(bucket_name),
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="inbox",
+                    arn=service.inbox.queue_arn,
+                    input_transformer=events.CfnRule.InputTransformerProperty(
+                        input_paths_map=feed.input_paths, input_template=feed.input_template
+                    ),
+                )
+            ],
+        )
+        service.inbox.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=f"From{rule.node.id}",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[service.inbox.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule.attr_arn}},
+            )
+        )
+        return rule
+
+    def _mail(self, shared: SharedResources) -> None:
+        """E-mail in: a receipt rule set whose rule stores each e-mail in the inbound mail
+        bucket (the bucket's notification then starts the parse, see `_feed`). E-mail out: the
+        configuration set every e-mail is sent with, reporting deliveries, bounces and
+        complaints to the default bus."""
+        inbound = shared.buckets[f"{resources.PREFIX}-inbound-mail"]
+        self.receipt_rules = ses.ReceiptRuleSet(
+            self,
+            "InboundMail",
+            receipt_rule_set_name=resources.SES_RECEIPT_RULE_SET,
+            rules=[
+                ses.ReceiptRuleOptions(
+                    receipt_rule_name=f"{resources.PREFIX}-store-inbound-mail",
+                    scan_enabled=True,
+                    tls_policy=ses.TlsPolicy.REQUIRE,
+                    actions=[ses_actions.S3(bucket=inbound, object_key_prefix=resources.INBOUND_MAIL_PREFIX)],
+                )
+            ],
+        )
+        configuration_set = ses.CfnConfigurationSet(
+            self, "MailConfigurationSet", name=resources.SES_CONFIGURATION_SET
+        )
+        destination = ses.CfnConfigurationSetEventDestination(
+            self,
+            "MailEventsToBus",
+            configuration_set_name=resources.SES_CONFIGURATION_SET,
+            event_destination=ses.CfnConfigurationSetEventDestination.EventDestinationProperty(
+                name="default-bus",
+                enabled=True,
+                matching_event_types=["DELIVERY", "BOUNCE", "COMPLAINT"],
+                event_bridge_destination=ses.CfnConfigurationSetEventDestination.EventBridgeDestinationProperty(
+                    event_bus_arn=f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/default"
+                ),
+            ),
+        )
+        destination.add_dependency(configuration_set)
 
     def _staff(self, spec: resources.Stack) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         """Staff accounts: created by an admin (no self sign-up), signed in by username or e-mail."""
@@ -144,7 +221,7 @@ class LankaStack(Stack):
             )
         if bucket.expire_after_days is not None:
             lifecycle_rules.append(s3.LifecycleRule(expiration=Duration.days(bucket.expire_after_days)))
-        return s3.Bucket(
+        created = s3.Bucket(
             self,
             f"{bucket.name.removeprefix(resources.PREFIX + '-').title()}Bucket",
             # Bucket names are global across AWS: the account and region keep them unique.
@@ -157,6 +234,16 @@ class LankaStack(Stack):
             lifecycle_rules=lifecycle_rules or None,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        if bucket.notifies_bus:
+            # Set on the bucket itself: `event_bridge_enabled` would add a custom-resource Lambda.
+            cfn = created.node.default_child
+            assert isinstance(cfn, s3.CfnBucket)
+            cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+                    event_bridge_enabled=True
+                )
+            )
+        return created
 
     def _deploy_widgets(self, shared: SharedResources) -> None:
         """Copy the widget files to the web bucket under `widgets/` on every deployment."""

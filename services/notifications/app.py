@@ -8,6 +8,7 @@ from chalicelib.notifications.api import (
     bookings,
     conversations,
     digest,
+    feedback,
     inbound,
     mailings,
     messages,
@@ -35,4 +36,5 @@ ROUTE_MODULES = (
     conversations,
     inbound,
     mailings,
+    feedback,
 )

@@ -287,7 +287,10 @@ def _patch_moto() -> Callable[[], None]:
 
     restore_transactions = dynamodb_transactions_roll_back_by_item()
 
+    restore_s3_events = _patch_s3_events()
+
     def restore() -> None:
+        restore_s3_events()
         restore_transactions()
         BaseResponse._enrich_response = moto_enrich  # type: ignore[method-assign,assignment,unused-ignore]
         Table.__init__ = moto_init  # type: ignore[method-assign,assignment,unused-ignore]
@@ -924,3 +927,52 @@ def _page(
                 if size + candidates[index].size() > RESULT_SIZE_LIMIT:
                     return results, len(results), table._get_last_evaluated_key(results[-1], index_name)
     return results, len(results), None
+
+
+def _patch_s3_events() -> Callable[[], None]:
+    """A bucket's EventBridge notification put on the *default* bus as AWS does, through
+    its rules' input transformers. moto 5.2.5 hands the event to every rule of every bus
+    and skips the transformers (`send_to_targets(event, transform_input=False)`), so a
+    rule that reshapes S3's events (`resources.INBOUND_MAIL`) would deliver them raw."""
+    import json
+
+    from moto.s3 import notifications
+
+    moto_send = notifications._send_event_bridge_message
+
+    def send(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+        from moto.events.models import events_backends
+
+        detail = {
+            "version": "0",
+            "bucket": {"name": bucket.name},
+            "object": {
+                "key": key.name,
+                "size": key.size,
+                "eTag": key.etag.replace('"', ""),
+                "version-id": key.version_id,
+                "sequencer": "617f08299329d189",
+            },
+            "request-id": "N4N7GDK58NMKJ12R",
+            "requester": account_id,
+            "source-ip-address": "1.2.3.4",
+            "reason": event_name.split(":")[1],
+        }
+        events_backends[account_id][bucket.region_name].put_events(
+            [
+                {
+                    "Source": "aws.s3",
+                    "DetailType": notifications._detail_type(event_name),
+                    "Detail": json.dumps(detail),
+                    "Resources": [bucket.arn],
+                    "EventBusName": "default",
+                }
+            ]
+        )
+
+    notifications._send_event_bridge_message = send  # type: ignore[assignment]
+
+    def restore() -> None:
+        notifications._send_event_bridge_message = moto_send
+
+    return restore

@@ -10,6 +10,7 @@ import json
 import secrets
 import string
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class Provisioner:
         self._tables()
         queue_urls = self._queues()
         self._bus_and_rules()
+        self._feeds()
         self._buckets()
         pool_id, client_id = self._user_pool()
         return Provisioned(pool_id, client_id, queue_urls)
@@ -111,15 +113,49 @@ class Provisioner:
                 Rule=service.rule, EventBusName=self.stack.bus, Targets=[{"Id": "inbox", "Arn": arn}]
             )
 
+    @staticmethod
+    def _notify_bus(s3: Any, bucket: resources.Bucket) -> None:
+        """New objects of the bucket go to the default bus (idempotent: set on every start)."""
+        if bucket.notifies_bus:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket.name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+
+    def _feeds(self) -> None:
+        """Rules on the default bus that bring AWS services' events (SES's) to an inbox."""
+        events = self.client("events")
+        sqs = self.client("sqs")
+        for feed in self.stack.feeds:
+            events.put_rule(Name=feed.name, EventPattern=json.dumps(feed.event_pattern()), State="ENABLED")
+            url = sqs.get_queue_url(QueueName=resources.service(feed.service).queue)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            events.put_targets(
+                Rule=feed.name,
+                Targets=[
+                    {
+                        "Id": "inbox",
+                        "Arn": arn,
+                        "InputTransformer": {
+                            "InputPathsMap": feed.input_paths,
+                            "InputTemplate": feed.input_template,
+                        },
+                    }
+                ],
+            )
+
     def _buckets(self) -> None:
         s3 = self.client("s3")
         existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
         for bucket in self.stack.buckets:
             if bucket.name in existing:
+                self._notify_bus(s3, bucket)
                 continue
             s3.create_bucket(
                 Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
             )
+            self._notify_bus(s3, bucket)
             if bucket.versioned:
                 s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
             if bucket.expire_after_days is not None:
@@ -177,6 +213,18 @@ class Provisioner:
             if group not in groups:
                 cognito.create_group(UserPoolId=pool_id, GroupName=group)
         return pool_id, client_id
+
+
+def verify_sender(sesv2: Any, sender: str) -> str:
+    """Verify the domain of the address mail is sent from, so that SES (moto's) accepts
+    what the local stack sends; idempotent. The domain verified."""
+    domain = parseaddr(sender)[1].rpartition("@")[2].casefold()
+    if not domain:
+        raise ValueError(f"not an e-mail address: {sender!r}")
+    known = {i["IdentityName"].casefold() for i in sesv2.list_email_identities().get("EmailIdentities", [])}
+    if domain not in known:
+        sesv2.create_email_identity(EmailIdentity=domain)
+    return domain
 
 
 def create_table_request(table: resources.Table) -> dict[str, Any]:

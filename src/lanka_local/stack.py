@@ -25,6 +25,8 @@ from lanka_local.router import EventRouter, Scheduler, jobs_of
 from lanka_platform import resources
 
 REGION = "eu-central-1"
+# The notifications service's default sender (ChannelSettings.email_sender).
+MAIL_SENDER = "Lanka <no-reply@lanka.example>"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -65,6 +67,9 @@ class LocalStack:
         log(f"AWS emulator at {self.emulator.endpoint_url} (restored in {report.seconds:.2f} s)")
         provisioned = provision.Provisioner(self.client).provision()
         self._set_environment(provisioned)
+        # Local sends work out of the box: SES refuses a sender whose domain is not verified.
+        sender = os.environ.get("LANKA_EMAIL_SENDER", MAIL_SENDER)
+        log(f"E-mail sender domain verified: {provision.verify_sender(self.client('sesv2'), sender)}")
         first_start = not (self.config.data_dir / "demo-users.json").exists()
         self.passwords = self._demo_users(provisioned.user_pool_id)
         loaded = services.load_all()

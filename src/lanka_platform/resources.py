@@ -7,7 +7,9 @@ two so that local and cloud cannot drift apart.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 PREFIX = "lanka"
 EVENT_BUS = f"{PREFIX}-events"
@@ -59,6 +61,8 @@ class Bucket:
     versioned: bool = False
     # Objects are deleted this many days after they are written (None: kept).
     expire_after_days: int | None = None
+    # Tells the default bus of every new object (a `Feed` takes it from there).
+    notifies_bus: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,12 +120,91 @@ class Service:
         }
 
 
+@dataclass(frozen=True)
+class Feed:
+    """Events an AWS service puts on the account's *default* bus, routed to one service's
+    inbox and reshaped there (an input transformer) into a Lanka envelope, so the inbox
+    consumer takes them like any event, once each by the AWS event id."""
+
+    name: str
+    service: str
+    source: str
+    detail_types: tuple[str, ...]
+    as_detail_type: str
+    # An S3 feed: only objects of this bucket (its name in resources) under this prefix.
+    bucket: str | None = None
+    key_prefix: str = ""
+
+    def event_pattern(self, bucket_name: str | None = None) -> dict[str, Any]:
+        """The rule's pattern; `bucket_name`: the bucket's deployed name (default: as declared)."""
+        pattern: dict[str, Any] = {"source": [self.source], "detail-type": list(self.detail_types)}
+        if self.bucket is not None:
+            pattern["detail"] = {
+                "bucket": {"name": [bucket_name or self.bucket]},
+                "object": {"key": [{"prefix": self.key_prefix}]},
+            }
+        return pattern
+
+    @property
+    def input_paths(self) -> dict[str, str]:
+        return {"id": "$.id", "time": "$.time", "detail": "$.detail"}
+
+    @property
+    def input_template(self) -> str:
+        envelope = {
+            "version": "0",
+            "id": "<id>",
+            "detail-type": self.as_detail_type,
+            "source": self.source,
+            "detail": {
+                "metadata": {
+                    "event_id": "<id>",
+                    "version": 1,
+                    "occurred_at": "<time>",
+                    "correlation_id": "<id>",
+                },
+                "data": "<detail>",
+            },
+        }
+        # `"<id>"` quoted becomes a string; `<detail>` unquoted becomes the object itself.
+        return json.dumps(envelope).replace('"<detail>"', "<detail>")
+
+
+# SES reports what became of each e-mail through the configuration set's EventBridge
+# destination (the default bus): delivered, bounced, complained of.
+SES_FEEDBACK = Feed(
+    name=f"{PREFIX}-notifications-ses-events",
+    service="notifications",
+    source="aws.ses",
+    detail_types=("Email Delivered", "Email Bounced", "Email Complaint Received"),
+    as_detail_type="EmailFeedbackReceived",
+)
+# SES's receipt rule stores each e-mail under `inbound/` of the inbound mail bucket; the
+# bucket tells the default bus, and this rule hands it to notifications to parse.
+INBOUND_MAIL_PREFIX = "inbound/"
+INBOUND_MAIL = Feed(
+    name=f"{PREFIX}-notifications-inbound-mail",
+    service="notifications",
+    source="aws.s3",
+    detail_types=("Object Created",),
+    as_detail_type="InboundMailStored",
+    bucket=f"{PREFIX}-inbound-mail",
+    key_prefix=INBOUND_MAIL_PREFIX,
+)
+FEEDS: tuple[Feed, ...] = (SES_FEEDBACK, INBOUND_MAIL)
+# The receipt rule set the CDK app creates (SES has one active set per region: activate it).
+SES_RECEIPT_RULE_SET = f"{PREFIX}-inbound-mail"
+# The SES configuration set every e-mail is sent with (its event destination is the default bus).
+SES_CONFIGURATION_SET = f"{PREFIX}-mail"
+
 BUCKETS: tuple[Bucket, ...] = (
     Bucket(f"{PREFIX}-documents", "generated documents (invoices, quotes) and uploads", versioned=True),
     Bucket(f"{PREFIX}-exports", "audited client exports, short-lived", expire_after_days=7),
     Bucket(f"{PREFIX}-imports", "uploaded CSV files of client imports, short-lived", expire_after_days=7),
     Bucket(f"{PREFIX}-web", "the staff web app and the public widgets"),
-    Bucket(f"{PREFIX}-inbound-mail", "e-mails SES receives (raw MIME) and their attachments"),
+    Bucket(
+        f"{PREFIX}-inbound-mail", "e-mails SES receives (raw MIME) and their attachments", notifies_bus=True
+    ),
 )
 
 # Events every service honours: a member of staff who leaves loses access everywhere.
@@ -251,7 +334,15 @@ SERVICES: tuple[Service, ...] = (
     Service(
         name="notifications",
         # Website forms, calls and messages come in here (channels: see notifications).
-        publishes=("RequestReceived", "MessageReceived", "CallReceived"),
+        # `EmailFeedbackReceived` (SES's) and `InboundMailStored` (S3's) come reshaped by the
+        # `FEEDS` rules on the default bus, on those services' behalf.
+        publishes=(
+            "RequestReceived",
+            "MessageReceived",
+            "CallReceived",
+            "EmailFeedbackReceived",
+            "InboundMailStored",
+        ),
         consumes=(
             "ClientsExported",
             "ClientErased",
@@ -270,11 +361,18 @@ SERVICES: tuple[Service, ...] = (
             "DealCreated",
             "DealStageChanged",
             "PaymentReceived",
+            # Mailing segments: the last contact with each client (deals' stages above too).
+            "CallLogged",
+            "MessageReceived",
             # Inbound messages are filed in the client's conversation once clients links them;
             # the inbox follows who owns each client.
             "ClientRequestReceived",
             "ClientCreated",
             "ClientOwnerChanged",
+            # Delivered, bounced, complained of (SES, through the default bus).
+            "EmailFeedbackReceived",
+            # An e-mail SES stored in the inbound mail bucket (S3, through the default bus).
+            "InboundMailStored",
             *_EVERYONE_CONSUMES,
         ),
         # `deliveries` sends the messages that are due (retries, reminders, after quiet
@@ -300,6 +398,7 @@ class Stack:
     bus: str = EVENT_BUS
     services: tuple[Service, ...] = SERVICES
     buckets: tuple[Bucket, ...] = BUCKETS
+    feeds: tuple[Feed, ...] = FEEDS
     user_pool: str = USER_POOL
     user_pool_client: str = USER_POOL_CLIENT
     groups: tuple[str, ...] = STAFF_GROUPS

@@ -116,15 +116,72 @@ def test_rules_match(stack: SynthesizedStack) -> None:
         for logical_id, definition in stack.resources("AWS::SQS::Queue").items()
     }
 
-    # when
+    feeds = {feed.name for feed in resources.FEEDS}
+
+    # when: the rules on Lanka's own bus (the feeds' rules on the default bus: below)
     synthesized = {
         (rule["Name"], _pattern(rule["EventPattern"]), queue_names[target["Arn"]["Fn::GetAtt"][0]])
         for rule in stack.properties("AWS::Events::Rule")
+        if rule["Name"] not in feeds
         for target in rule["Targets"]
     }
 
     # then
     assert synthesized == declared
+
+
+def test_feeds_match(stack: SynthesizedStack) -> None:
+    # given: AWS services' events on the default bus, reshaped for a service's inbox
+    declared = {
+        (
+            feed.name,
+            feed.source,
+            tuple(feed.detail_types),
+            resources.service(feed.service).queue,
+            json.dumps(feed.input_paths, sort_keys=True),
+            feed.input_template,
+        )
+        for feed in resources.FEEDS
+    }
+    queue_names = {
+        logical_id: definition["Properties"]["QueueName"]
+        for logical_id, definition in stack.resources("AWS::SQS::Queue").items()
+    }
+
+    # when
+    synthesized = {
+        (
+            rule["Name"],
+            rule["EventPattern"]["source"][0],
+            tuple(rule["EventPattern"]["detail-type"]),
+            queue_names[target["Arn"]["Fn::GetAtt"][0]],
+            json.dumps(target["InputTransformer"]["InputPathsMap"], sort_keys=True),
+            target["InputTransformer"]["InputTemplate"],
+        )
+        for rule in stack.properties("AWS::Events::Rule")
+        if rule.get("EventBusName") == "default"
+        for target in rule["Targets"]
+    }
+
+    # then
+    assert synthesized == declared
+
+
+def test_the_inbound_mail_feed_takes_only_new_mail_of_its_bucket(stack: SynthesizedStack) -> None:
+    # when
+    rule = next(r for r in stack.properties("AWS::Events::Rule") if r["Name"] == resources.INBOUND_MAIL.name)
+    bucket_id = next(
+        logical_id
+        for logical_id, definition in stack.resources("AWS::S3::Bucket").items()
+        if definition["Properties"]["BucketName"]["Fn::Join"][1][0] == f"{resources.INBOUND_MAIL.bucket}-"
+    )
+
+    # then
+    assert rule["EventPattern"]["detail"]["bucket"]["name"] == [{"Ref": bucket_id}]
+    assert rule["EventPattern"]["detail"]["object"]["key"] == [{"prefix": resources.INBOUND_MAIL_PREFIX}]
+    assert stack.template["Resources"][bucket_id]["Properties"]["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
 
 
 def test_inbox_consumers_match(stack: SynthesizedStack) -> None:

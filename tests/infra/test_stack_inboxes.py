@@ -124,7 +124,13 @@ def test_only_the_services_rule_may_send_to_its_inbox(
         statement for statements in policies for statement in statements if statement["Effect"] == "Allow"
     ]
 
-    # then
+    feeds = [
+        stack.logical_id("AWS::Events::Rule", Name=f.name)
+        for f in resources.FEEDS
+        if f.service == service.name
+    ]
+
+    # then: its own rule, and the rules that feed it AWS services' events (default bus)
     assert grants == [
         {
             "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
@@ -132,7 +138,18 @@ def test_only_the_services_rule_may_send_to_its_inbox(
             "Effect": "Allow",
             "Principal": {"Service": "events.amazonaws.com"},
             "Resource": {"Fn::GetAtt": [inbox, "Arn"]},
-        }
+        },
+        *(
+            {
+                "Action": "sqs:SendMessage",
+                "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [feed, "Arn"]}}},
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Resource": {"Fn::GetAtt": [inbox, "Arn"]},
+                "Sid": f"From{feed}",
+            }
+            for feed in feeds
+        ),
     ]
 
 

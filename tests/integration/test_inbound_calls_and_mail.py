@@ -253,6 +253,18 @@ def test_an_email_lands_in_the_conversation_with_its_text_and_attachment(world):
     assert stored == b"%PDF-1.4 plan"
 
 
+def test_an_email_ses_stores_under_inbound_is_taken_in_by_the_buckets_notification(world):
+    # given: SES's receipt rule stores the e-mail; S3 tells the default bus
+    _store_mail("inbound/ses-m1")
+    # when
+    world.router.deliver_all()
+    world.router.deliver_all()
+    # then
+    (client,) = clients_of(world)
+    (entry,) = entries(world, client["id"])
+    assert (entry["channel"], entry["subject"]) == ("email", "Шафа в передпокій")
+
+
 def test_an_html_only_email_is_read_as_text(world):
     # given
     message = EmailMessage()

@@ -674,3 +674,21 @@ def test_a_booking_on_a_salon_deal_is_confirmed_once(world, provider):
     told = [m["template"] for m in messages_of(world, client) if m["template"] != "booking_reminder"]
     assert told == ["booking_confirmation"]
     assert len(sent_emails()) == 1
+
+
+def test_the_local_stack_verifies_its_sender_so_that_mail_goes_out(world):
+    # given
+    from lanka_local import provision
+
+    sesv2 = boto3.client("sesv2")
+    # when: started twice (a restart keeps the emulator's data)
+    first = provision.verify_sender(sesv2, "Lanka <no-reply@shop.example>")
+    again = provision.verify_sender(sesv2, "Lanka <no-reply@shop.example>")
+    sent = sesv2.send_email(
+        FromEmailAddress="no-reply@shop.example",
+        Destination={"ToAddresses": ["olena@example.com"]},
+        Content={"Simple": {"Subject": {"Data": "Тест"}, "Body": {"Text": {"Data": "Привіт"}}}},
+    )
+    # then
+    assert first == again == "shop.example"
+    assert sent["MessageId"]

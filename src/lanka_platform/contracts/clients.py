@@ -121,6 +121,10 @@ class ClientContactsChanged(_ClientsEvent):
     marketing_consent: bool = False
     tags: list[str] = Field(default_factory=list, description="The client's tags (mailing segments)")
     source_channel: str | None = Field(default=None, description="Where the client first came from")
+    custom: dict[str, str] = Field(
+        default_factory=dict,
+        description="The client's custom field values as text (dates ISO): mailing segments",
+    )
     client_version: int = Field(description="The client's version after the change")
 
 

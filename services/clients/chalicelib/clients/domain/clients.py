@@ -108,11 +108,20 @@ def emit_contacts(unit: UnitOfWork, client: Client, now: datetime) -> None:
                 marketing_consent=bool(client.consent and client.consent.granted),
                 tags=client.tags,
                 source_channel=client.source_channel,
+                custom={key: _as_text(value) for key, value in client.custom.items() if value is not None},
                 client_version=client.version,
             ),
             occurred_at=now,
         )
     )
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _stored_fields(clients: Clients, fields: ClientFields, custom: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +312,17 @@ def update_client(
 
 # What notifications must hear about: how the client is named and reached.
 # What notifications keeps of a client: where to reach them, and the segments mailings pick.
-_REACHED_BY = {"name", "phones", "emails", "telegram", "viber", "contacts", "tags", "source_channel"}
+_REACHED_BY = {
+    "name",
+    "phones",
+    "emails",
+    "telegram",
+    "viber",
+    "contacts",
+    "tags",
+    "source_channel",
+    "custom",
+}
 
 
 def _emit_updated(unit: UnitOfWork, client: Client, changed: list[str], now: datetime) -> None:

@@ -23,12 +23,14 @@ from chalicelib.notifications.settings import channel_settings
 from chalicelib.notifications.store import ConversationStore, InboundStore
 from pydantic import ConfigDict, Field, ValidationError
 
-from lanka_platform import throttle
+from lanka_platform import observability, throttle
 from lanka_platform.api import IDEMPOTENCY_HEADER, Call
-from lanka_platform.events import envelope
+from lanka_platform.contracts.notifications import InboundMailStored
+from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
+from lanka_platform.storage import Store, UnitOfWork
 
 WEBHOOK_PROBLEMS = (400, 401, 403, 413, 422, 429)
 
@@ -56,12 +58,16 @@ def _header(call: Call, name: str) -> str | None:
 
 
 def _accept(call: Call, message: inbound.InboundMessage) -> Accepted:
+    return _keep(call.store, call.unit, message)
+
+
+def _keep(store: Store, unit: UnitOfWork, message: inbound.InboundMessage) -> Accepted:
     """Keep a new inbound message and announce it; the same id again changes nothing."""
-    inbox = InboundStore(call.store)
+    inbox = InboundStore(store)
     if inbox.get(message.id) is not None:
         return Accepted(id=message.id, duplicate=True)
-    inbox.add(call.unit, message)
-    call.unit.emit(envelope(inbound.request_of(message)))
+    inbox.add(unit, message)
+    unit.emit(envelope(inbound.request_of(message)))
     return Accepted(id=message.id)
 
 
@@ -310,38 +316,59 @@ def _s3() -> Any:
     "/mail/inbound", "POST", body=StoredMail, response=Accepted, roles=("admin",), problems=(404, 413, 422)
 )
 def receive_mail(call: Call, body: StoredMail) -> Accepted:
-    """Take in an e-mail SES stored in the inbound mail bucket. In AWS the bucket's
-    notification runs this for each new object; locally (and in tests) it is called with
-    the object's key. A reply to a message we know joins that conversation directly."""
+    """Take in an e-mail SES stored in the inbound mail bucket, by its key (an admin's
+    redrive; locally, the dev tools). In AWS the bucket's notification does it for each new
+    object (`on_mail_stored`). A reply to a message we know joins that conversation directly."""
+    return take_in_mail(call.store, call.unit, body.key)
+
+
+@service.handles(InboundMailStored)
+def on_mail_stored(event: Envelope[InboundMailStored], unit: UnitOfWork) -> None:
+    """SES stored an e-mail (the receipt rule's S3 action); the bucket told the default bus
+    and the `INBOUND_MAIL` rule brought it here. An e-mail that cannot be read (too big, no
+    sender) is logged and left in the bucket: retrying would not make it readable."""
+    try:
+        take_in_mail(service.store, unit, event.data.object.key)
+    except Problem as problem:
+        if problem.status >= 500:
+            raise
+        observability.logger(service.name).warning(
+            "A stored e-mail was not taken in", extra={"status": problem.status, "detail": problem.detail}
+        )
+
+
+def take_in_mail(store: Store, unit: UnitOfWork, key: str) -> Accepted:
     from botocore.exceptions import ClientError
     from chalicelib.notifications.domain import mail  # the e-mail parser, only where mail is read
 
     settings = channel_settings()
     bucket = service.settings.inbound_mail_bucket
-    message_id = "mail-" + hashlib.sha256(body.key.encode()).hexdigest()[:26]
-    inbox = InboundStore(call.store)
+    message_id = "mail-" + hashlib.sha256(key.encode()).hexdigest()[:26]
+    inbox = InboundStore(store)
     if inbox.get(message_id) is not None:
         return Accepted(id=message_id, duplicate=True)
     s3 = _s3()
     try:
-        head = s3.head_object(Bucket=bucket, Key=body.key)
+        head = s3.head_object(Bucket=bucket, Key=key)
         if int(head["ContentLength"]) > settings.max_mail_bytes:
             raise Problem.too_large(settings.max_mail_bytes)
-        raw = s3.get_object(Bucket=bucket, Key=body.key)["Body"].read()
+        raw = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise Problem.not_found("The stored e-mail") from error
         raise
     parsed = mail.parse(raw)
-    now = call.store.clock()
+    now = store.clock()
     if parsed.sender_email is None:
         raise Problem.invalid([{"field": "key", "message": "The e-mail has no sender address."}])
     attachments = []
     for number, file in enumerate(parsed.files, start=1):
-        key = f"attachments/{message_id}/{number}-{file.name}"
-        s3.put_object(Bucket=bucket, Key=key, Body=file.content, ContentType=file.content_type)
+        attachment_key = f"attachments/{message_id}/{number}-{file.name}"
+        s3.put_object(Bucket=bucket, Key=attachment_key, Body=file.content, ContentType=file.content_type)
         attachments.append(
-            Attachment(name=file.name, content_type=file.content_type, size=len(file.content), key=key)
+            Attachment(
+                name=file.name, content_type=file.content_type, size=len(file.content), key=attachment_key
+            )
         )
     message = inbound.InboundMessage(
         id=message_id,
@@ -354,11 +381,11 @@ def receive_mail(call: Call, body: StoredMail) -> Accepted:
         attachments=attachments,
         mail_id=parsed.message_id,
     )
-    conversations = ConversationStore(call.store)
+    conversations = ConversationStore(store)
     thread = conversations.thread_client(parsed.answers)
     if thread is None:
-        return _accept(call, message)
+        return _keep(store, unit, message)
     client_id = current_client(conversations, thread)
-    inbox.add(call.unit, message.model_copy(update={"client_id": client_id}))
-    file_message(call.store, call.unit, message, client_id)
+    inbox.add(unit, message.model_copy(update={"client_id": client_id}))
+    file_message(store, unit, message, client_id)
     return Accepted(id=message_id)

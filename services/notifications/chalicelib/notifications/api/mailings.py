@@ -1,11 +1,13 @@
 """Mass mailings: create (now or at a time), preview the audience, watch the progress,
 cancel; the `mailings` schedule that sends them in steps; the audience projection kept
-from the contact cards."""
+from the contact cards, the deals' stages and the last contact with each client."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalice.app import Rate
 from chalicelib.notifications.domain import mailings as mass
@@ -17,8 +19,10 @@ from chalicelib.notifications.domain.mailings import (
     Mailing,
     MailingPage,
     NewMailing,
+    Profile,
     RecipientPage,
 )
+from chalicelib.notifications.domain.messages import OutgoingMessage
 from chalicelib.notifications.service import service
 from chalicelib.notifications.store import (
     AudienceStore,
@@ -31,6 +35,9 @@ from pydantic import ConfigDict, Field
 
 from lanka_platform import observability
 from lanka_platform.api import Call
+from lanka_platform.contracts.deals import CallLogged, DealCreated, DealStageChanged
+from lanka_platform.contracts.notifications import MessageReceived
+from lanka_platform.events import Envelope
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
@@ -56,31 +63,109 @@ class PageQuery(Schema):
 # ------------------------------------------------------------------------------ audience
 
 
-def sync_audience(unit: UnitOfWork, before: ContactCard | None, after: ContactCard | None) -> None:
-    """List the client in the partitions their consent and segments put them in, and take
-    them out of the rest (a withdrawn consent, an erase or a merge takes them out of all)."""
+def resegment(
+    unit: UnitOfWork,
+    client_id: str,
+    before: ContactCard | None,
+    after: ContactCard | None,
+    change: Callable[[Profile], Profile] | None = None,
+) -> None:
+    """Move the client's audience entries from what `before` (their card as it was) and
+    their profile put them in to what `after` and the `change`d profile put them in; a
+    withdrawn consent takes them out of all, and `after=None` (erased, merged) forgets the
+    profile too. Every change takes the profile's version as its lock (a conflict fails the
+    unit: the event is tried again, from fresh reads)."""
     audience = AudienceStore(service.store)
-    old, new = mass.partitions(before), mass.partitions(after)
-    if before is not None:
-        for partition in old - new:
-            audience.leave(unit, partition, before.client_id)
-            audience.count(unit, partition, -1)
+    profile, version = audience.profile(client_id)
+    changed = change(profile) if change is not None else profile
+    old, new = mass.partitions(before, profile), mass.partitions(after, changed)
+    for partition in old - new:
+        audience.leave(unit, partition, client_id)
+        audience.count(unit, partition, -1)
     if after is None:
+        audience.forget_profile(unit, client_id)
         return
     for partition in new - old:
         audience.count(unit, partition, 1)
-    segments_changed = before is None or (before.tags, before.source_channel) != (
-        after.tags,
-        after.source_channel,
+    segment = changed.segment(after)
+    unchanged = before is not None and profile.segment(before) == segment
+    for partition in new - old if unchanged else new:
+        audience.join(unit, partition, client_id, segment)
+    audience.save_profile(unit, client_id, changed, version)
+
+
+def contact_day(at: datetime) -> date:
+    """The company's calendar day of a contact (segments say 'no contact since <day>')."""
+    return at.astimezone(ZoneInfo(service.store.settings.timezone)).date()
+
+
+def note_contact(client_id: str, at: datetime) -> None:
+    """Outside an event's unit (a message just sent): the client's last contact, in a unit
+    of its own, read again when another change of the client came first."""
+    contacts = ContactStore(service.store)
+    for _ in range(3):
+        unit = service.store.unit_of_work()
+        card = contacts.own(client_id)
+        resegment(unit, client_id, card, card, lambda profile: profile.contacted(contact_day(at)))
+        try:
+            unit.commit()
+        except ConditionFailed:
+            continue
+        return
+
+
+@service.handles(DealCreated)
+def on_deal_created(event: Envelope[DealCreated], unit: UnitOfWork) -> None:
+    """The client's open deal, by pipeline and stage (a mailing segment)."""
+    data = event.data
+    card = ContactStore(service.store).own(data.client_id)
+    resegment(
+        unit, data.client_id, card, card, lambda p: p.with_deal(data.deal_id, data.pipeline_id, data.stage, 1)
     )
-    for partition in new if segments_changed else new - old:
-        audience.join(unit, partition, after.client_id, after.tags, after.source_channel)
+
+
+@service.handles(DealStageChanged)
+def on_deal_moved(event: Envelope[DealStageChanged], unit: UnitOfWork) -> None:
+    """The deal's new stage; won or lost, it is no longer an open deal of the client."""
+    data = event.data
+    stage = None if data.outcome else data.to_stage
+    card = ContactStore(service.store).own(data.client_id)
+    resegment(
+        unit,
+        data.client_id,
+        card,
+        card,
+        lambda p: p.with_deal(data.deal_id, data.pipeline_id, stage, data.deal_version),
+    )
+
+
+@service.handles(MessageReceived)
+def on_client_wrote(event: Envelope[MessageReceived], unit: UnitOfWork) -> None:
+    """The client wrote: their last contact is that day."""
+    client_id, day = event.data.client_id, contact_day(event.metadata.occurred_at)
+    card = ContactStore(service.store).own(client_id)
+    resegment(unit, client_id, card, card, lambda profile: profile.contacted(day))
+
+
+@service.handles(CallLogged)
+def on_call_logged(event: Envelope[CallLogged], unit: UnitOfWork) -> None:
+    """A call with the client (answered or not, either way): their last contact is that day."""
+    client_id, day = event.data.client_id, contact_day(event.metadata.occurred_at)
+    card = ContactStore(service.store).own(client_id)
+    resegment(unit, client_id, card, card, lambda profile: profile.contacted(day))
 
 
 def _size(audience: Audience) -> AudienceSize:
+    """As many as a send to `audience` would handle now: one GetItem when a partition is
+    the audience; else a Query of the smallest candidate partition, filtered."""
     store = AudienceStore(service.store)
-    sizes = [store.size(partition) for partition in mass.candidate_partitions(audience)]
-    return AudienceSize(recipients=min(sizes), estimated=len(sizes) > 1)
+    exact = mass.exact_partition(audience)
+    if exact is not None:
+        return AudienceSize(recipients=store.size(exact))
+    smallest = min(mass.candidate_partitions(audience), key=store.size)
+    return AudienceSize(
+        recipients=store.count_matching(smallest, lambda segment: mass.matches(audience, segment))
+    )
 
 
 # ------------------------------------------------------------------------------ routes
@@ -147,6 +232,36 @@ def list_recipients(call: Call, mailing_id: str, query: PageQuery) -> RecipientP
     return RecipientPage(items=items, next_cursor=cursor)
 
 
+@service.route(
+    "/mailings/{mailing_id}/test",
+    "POST",
+    body=mass.TestSend,
+    response=OutgoingMessage,
+    status=202,
+    roles=SENDERS,
+    idempotent=True,
+)
+def send_test(call: Call, mailing_id: str, body: mass.TestSend) -> OutgoingMessage:
+    """Send the mailing by e-mail to a member of staff (the caller, unless `email` is
+    given) to see it as clients will: marked a test, counted in none of the mailing's
+    totals, its unsubscribe link withdraws nobody. Follow it at /messages/{id}."""
+    mailing = MailingStore(call.store).get(mailing_id)
+    if mailing is None:
+        raise Problem.not_found("The mailing")
+    to = body.email or call.user.email
+    if not to:
+        raise Problem.invalid([{"field": "email", "message": "Your account has no e-mail: give one."}])
+    if templates.find(TemplateStore(call.store), mailing.template, "email", "uk") is None:
+        raise Problem.invalid(
+            [{"field": "template", "message": f"The template {mailing.template} has no e-mail version."}]
+        )
+    message = mass.test_copy(
+        mailing, f"mailingtest.{mailing.id}.{new_id()}", to, call.user.name or "", call.store.clock()
+    )
+    MessageStore(call.store).add(call.unit, message)
+    return message
+
+
 @service.route("/mailings/{mailing_id}/cancel", "POST", response=Mailing, roles=SENDERS, problems=[409])
 def cancel_mailing(call: Call, mailing_id: str) -> Mailing:
     """Stop a mailing (also one that has queued everyone): nobody else is queued, and its
@@ -174,7 +289,7 @@ def step(mailings: MailingStore, mailing: Mailing) -> Mailing | None:
     candidates = mass.candidate_partitions(mailing.audience)
     partition = min(candidates, key=audience.size) if len(candidates) > 1 else candidates[0]
     members, more = audience.page(partition, mailing.cursor, mass.PAGE)
-    chosen = [m for m in members if mass.matches(mailing.audience, m.tags, m.source)]
+    chosen = [m for m in members if mass.matches(mailing.audience, m.segment)]
     cards = ContactStore(store).many([member.client_id for member in chosen])
     batch = [(member.client_id, mass.outcome(mailing, cards.get(member.client_id))) for member in chosen]
     for start in range(0, len(batch), WRITES_PER_UNIT):

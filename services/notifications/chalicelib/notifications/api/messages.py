@@ -8,7 +8,7 @@ from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.contacts import ContactCard
 from chalicelib.notifications.domain.messages import Attachment, MessagePage, OutgoingMessage
 from chalicelib.notifications.service import service
-from chalicelib.notifications.store import ContactStore, MessageStore
+from chalicelib.notifications.store import ContactStore, MailingStore, MessageStore
 from pydantic import ConfigDict, Field
 
 from lanka_platform.api import Call
@@ -85,8 +85,30 @@ def on_contacts_changed(event: Envelope[ClientContactsChanged], unit: UnitOfWork
         source_channel=data.source_channel,
         version=data.client_version,
     )
-    mailings.sync_audience(unit, contacts.own(data.client_id), card)
+    before = contacts.own(data.client_id)
+    if before is not None and before.marketing_consent and not card.marketing_consent:
+        _count_unsubscribe(unit, data.client_id)
+    mailings.resegment(
+        unit,
+        data.client_id,
+        before,
+        card,
+        lambda profile: profile.model_copy(update={"custom": data.custom}),
+    )
     contacts.put(unit, card, read_version)
+
+
+# How far back a withdrawn consent looks for the mailing that caused it.
+RECENT_MESSAGES = 20
+
+
+def _count_unsubscribe(unit: UnitOfWork, client_id: str) -> None:
+    """A client who withdrew consent counts as unsubscribed from the last mailing they got."""
+    recent, _ = MessageStore(service.store).of_client(client_id, None, RECENT_MESSAGES)
+    for message in recent:
+        if message.mailing_id and message.status in ("sent", "delivered", "complained"):
+            MailingStore(service.store).add_to(unit, message.mailing_id, "unsubscribed")
+            return
 
 
 @service.handles(ClientMerged)
@@ -94,7 +116,7 @@ def on_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
     """Messages still due to the merged client go to the survivor's contacts; the merged
     client leaves the mailing audience (the survivor's own card lists them)."""
     contacts = ContactStore(service.store)
-    mailings.sync_audience(unit, contacts.own(event.data.merged_id), None)
+    mailings.resegment(unit, event.data.merged_id, contacts.own(event.data.merged_id), None)
     contacts.merged(unit, event.data.merged_id, event.data.survivor_id)
 
 
@@ -103,7 +125,7 @@ def on_client_erased(event: Envelope[ClientErased], unit: UnitOfWork) -> None:
     """The person's contacts and what was to be said to them are forgotten; nothing still
     queued is sent. That a message existed stays."""
     contacts = ContactStore(service.store)
-    mailings.sync_audience(unit, contacts.own(event.data.client_id), None)
+    mailings.resegment(unit, event.data.client_id, contacts.own(event.data.client_id), None)
     contacts.forget(unit, event.data.client_id)
     MessageStore(service.store).scrub_client(unit, event.data.client_id)
 

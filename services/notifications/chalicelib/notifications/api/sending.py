@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from chalice.app import Rate
+from chalicelib.notifications.api import mailings as mailing_routes
 from chalicelib.notifications.channels import Delivery, DeliveryResult, sender
 from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain import templates
 from chalicelib.notifications.domain.contacts import ContactCard, channel_order
+from chalicelib.notifications.domain.mailings import TEST_SUBJECT
 from chalicelib.notifications.domain.messages import Attempt, OutgoingMessage
 from chalicelib.notifications.domain.quiet import LOUD_CHANNELS, QuietHours, morning_after
 from chalicelib.notifications.service import service
@@ -28,6 +30,7 @@ from chalicelib.notifications.store import (
     ContactStore,
     MailingStore,
     MessageStore,
+    PaceStore,
     SettingsStore,
     TemplateStore,
 )
@@ -39,6 +42,7 @@ from lanka_platform.storage import UnitOfWork
 if TYPE_CHECKING:
     from chalicelib.notifications.channels.settings import ChannelSettings
 
+# One-to-one messages a run sends at most (mailings: see the company's `MailingPace`).
 SWEEP_BATCH = 50
 UNSUBSCRIBE = "unsubscribe"  # the purpose the clients service signs unsubscribe links for
 FOOTER = "Відписатися від розсилки / Unsubscribe"
@@ -56,14 +60,22 @@ def send_due() -> dict[str, int]:
     settings = ChannelSettings()
     counts = {"sent": 0, "retrying": 0, "parked": 0, "deferred": 0, "overtaken": 0, "cancelled": 0}
     mailings: dict[str, str] = {}
-    for message in box.due(now, SWEEP_BATCH):
+    pace = PaceStore(store)
+    # Mailings go at the company's pace per minute, however often this runs.
+    allowed = max(0, SettingsStore(store).mailing_pace().per_minute - pace.used(now))
+    bulk_sent = 0
+    for message in box.due(now, SWEEP_BATCH, bulk_limit=allowed):
         if message.mailing_id:
             if message.mailing_id not in mailings:
                 found = MailingStore(store).get(message.mailing_id)
                 mailings[message.mailing_id] = found.status if found else "cancelled"
-            counts[_deliver(box, message, now, quiet, settings, mailings[message.mailing_id])] += 1
+            outcome = _deliver(box, message, now, quiet, settings, mailings[message.mailing_id])
+            bulk_sent += outcome == "sent"
+            counts[outcome] += 1
         else:
             counts[_deliver(box, message, now, quiet, settings)] += 1
+    if bulk_sent:
+        pace.add(now, bulk_sent)
     return counts
 
 
@@ -81,6 +93,9 @@ def _deliver(
         # The mailing was cancelled, or the client withdrew consent after it was queued.
         return _drop(box, message, now)
     addresses = _addresses(message, card)
+    suppressed = box.suppressed([address for channel, address in addresses if channel == "email"])
+    # An address that bounced for good or complained gets no e-mail: the next channel is tried.
+    addresses = [(c, a) for c, a in addresses if c != "email" or a.casefold() not in suppressed]
     if message.client_id and addresses and addresses[0][0] in LOUD_CHANNELS:
         morning = morning_after(quiet, now, store.settings.timezone)
         if morning is not None:
@@ -135,13 +150,33 @@ def _deliver(
                 "log": log,
             }
         )
-    if not box.settle(settled, now, _count_in_mailing(settled)):
+    if not box.settle(settled, now, _with_settle(box, settled)):
         return "overtaken"
+    if result.ok and settled.client_id and not settled.mailing_id:
+        # A message to the client is a contact (a mailing is not: "no contact for 90 days"
+        # is the segment a newsletter is for).
+        mailing_routes.note_contact(settled.client_id, now)
     if settled.status == "parked":
         observability.logger(service.name).warning(
             "A message was parked", extra={"message_id": settled.id, "attempts": settled.attempts}
         )
     return "sent" if result.ok else settled.status
+
+
+def _with_settle(box: MessageStore, message: OutgoingMessage) -> Callable[[UnitOfWork], None] | None:
+    """Writes that go with a settled message: its mailing's counters, and for an e-mail the
+    pointer from SES's message id that SES's reports will name it by."""
+    count = _count_in_mailing(message)
+    provider_id = message.provider_message_id if message.channel_used == "email" else None
+    if provider_id is None:
+        return count
+
+    def both(unit: UnitOfWork) -> None:
+        box.remember_provider_id(unit, provider_id, message.id)
+        if count is not None:
+            count(unit)
+
+    return both
 
 
 def _count_in_mailing(message: OutgoingMessage) -> Callable[[UnitOfWork], None] | None:
@@ -189,12 +224,16 @@ def _render(
         # A reply written by staff is sent as written: it is not a template.
         rendered = templates.as_written(message.subject, message.text or "", channel)
     unsubscribe = None
-    text, html = rendered.text, rendered.html
+    text, html, subject = rendered.text, rendered.html, rendered.subject
     if (channel == "email" or message.mailing_id) and message.client_id:
         signature = links.sign(service.store.settings.link_secret, UNSUBSCRIBE, message.client_id)
         query = urlencode({"client": message.client_id, "signature": signature})
         unsubscribe = f"{settings.public_base_url.rstrip('/')}/api/clients/public/unsubscribe?{query}"
-    if message.mailing_id and unsubscribe:
+    if message.test_of:
+        # A test copy shows where the link goes, but it is no client's: it withdraws nothing.
+        unsubscribe = f"{settings.public_base_url.rstrip('/')}/api/clients/public/unsubscribe?test=1"
+        subject = f"{TEST_SUBJECT} {subject or ''}".strip()
+    if (message.mailing_id or message.test_of) and unsubscribe:
         # A mailing says in its body how to stop it, not only in the List-Unsubscribe header.
         text = f"{text}\n\n{FOOTER}: {unsubscribe}"
         if html:
@@ -213,7 +252,7 @@ def _render(
         to=to,
         text=text,
         headers=headers,
-        subject=rendered.subject,
+        subject=subject,
         html=html,
         attachments=tuple(message.attachments),
         unsubscribe_url=unsubscribe,

@@ -1,7 +1,8 @@
-"""The company's messaging settings: quiet hours."""
+"""The company's messaging settings: quiet hours, the pace of mailings."""
 
 from __future__ import annotations
 
+from chalicelib.notifications.domain.mailings import MailingPace
 from chalicelib.notifications.domain.quiet import QuietHours
 from chalicelib.notifications.service import service
 from chalicelib.notifications.store import SettingsStore
@@ -19,4 +20,17 @@ def get_quiet_hours(call: Call) -> QuietHours:
 def save_quiet_hours(call: Call, body: QuietHours) -> QuietHours:
     """Change the quiet hours (default 21:00–08:00)."""
     SettingsStore(call.store).save_quiet_hours(call.unit, body)
+    return body
+
+
+@service.route("/settings/mailing-pace", response=MailingPace, roles=("admin", "head"))
+def get_mailing_pace(call: Call) -> MailingPace:
+    """How many messages of mailings go out a minute (default 600)."""
+    return SettingsStore(call.store).mailing_pace()
+
+
+@service.route("/settings/mailing-pace", "PUT", body=MailingPace, response=MailingPace, roles=("admin",))
+def save_mailing_pace(call: Call, body: MailingPace) -> MailingPace:
+    """Change the pace (1 to 3,000 a minute; keep it within the provider's sending rate)."""
+    SettingsStore(call.store).save_mailing_pace(call.unit, body)
     return body

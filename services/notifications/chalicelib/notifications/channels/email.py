@@ -62,10 +62,14 @@ class SesEmail:
     def send(self, delivery: Delivery) -> DeliveryResult:
         try:
             raw = self.mime(delivery)
+            extra = {}
+            if self._settings.ses_configuration_set:
+                extra["ConfigurationSetName"] = self._settings.ses_configuration_set
             answer = aws.client("sesv2", self._region, self._endpoint).send_email(
                 FromEmailAddress=self._settings.email_sender,
                 Destination={"ToAddresses": [delivery.to]},
                 Content={"Raw": {"Data": raw}},
+                **extra,
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")

@@ -11,6 +11,9 @@ class ChannelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LANKA_", extra="ignore", frozen=True)
 
     email_sender: str = "Lanka <no-reply@lanka.example>"
+    # Sent with this SES configuration set, SES reports deliveries, bounces and complaints
+    # to the default bus (the CDK app creates it; None locally: moto reports nothing).
+    ses_configuration_set: str | None = None
     # Where clients open links (the unsubscribe link goes to the clients service's API).
     public_base_url: str = "http://localhost:8000"
     sms_base_url: str = "https://api.turbosms.ua"

@@ -22,7 +22,19 @@ from pydantic import Field
 from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
 
-MessageStatus = Literal["queued", "sending", "retrying", "sent", "failed", "parked", "cancelled"]
+# After "sent", SES may tell that an e-mail was delivered, bounced or complained of.
+MessageStatus = Literal[
+    "queued",
+    "sending",
+    "retrying",
+    "sent",
+    "failed",
+    "parked",
+    "cancelled",
+    "delivered",
+    "bounced",
+    "complained",
+]
 PENDING: tuple[MessageStatus, ...] = ("queued", "retrying", "sending")
 
 # Waits before the 2nd, 3rd ... attempt; after the last attempt a message is parked.
@@ -42,7 +54,7 @@ class Attachment(Schema):
 class Attempt(Schema):
     at: datetime
     channel: str
-    outcome: Literal["sent", "failed", "skipped", "deferred"]
+    outcome: Literal["sent", "failed", "skipped", "deferred", "delivered", "bounced", "complained"]
     provider_message_id: str | None = None
     error: str | None = None
 
@@ -57,6 +69,9 @@ class OutgoingMessage(Schema):
     channel: str | None = Field(default=None, description="Asked-for channel; None: the preferred one")
     deal_id: str | None = None
     mailing_id: str | None = Field(default=None, description="Set on a mass mailing's messages")
+    test_of: str | None = Field(
+        default=None, description="A test copy of this mailing to staff: counted nowhere, no real unsubscribe"
+    )
     variables: dict[str, str] = Field(default_factory=dict)
     attachments: list[Attachment] = Field(default_factory=list)
     status: MessageStatus = "queued"

@@ -13,7 +13,7 @@ from chalicelib.notifications.store import (
     templates,
 )
 from chalicelib.notifications.store.bookings import ReminderStore
-from chalicelib.notifications.store.contacts import ContactStore, SettingsStore
+from chalicelib.notifications.store.contacts import ContactStore, PaceStore, SettingsStore
 from chalicelib.notifications.store.conversations import ConversationStore, InboundStore
 from chalicelib.notifications.store.digest import DigestStore
 from chalicelib.notifications.store.mailings import AudienceStore, MailingStore
@@ -42,6 +42,7 @@ __all__ = [
     "InboundStore",
     "MailingStore",
     "MessageStore",
+    "PaceStore",
     "ReminderStore",
     "SettingsStore",
     "SubscriptionStore",

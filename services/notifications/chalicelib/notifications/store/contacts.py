@@ -4,6 +4,8 @@
 | ------------- | ------------------- | -------- |
 | contact card  | CONTACT#<client id> | CONTACT  |
 | quiet hours   | SETTINGS            | QUIET    |
+| mailing pace  | SETTINGS            | PACE     |
+| pace used     | PACE#<minute>       | PACE     |  (messages of mailings sent in that minute; TTL)
 
 A merged client's card points at the survivor (`merged_into`), so a message still queued
 for the merged id reaches the survivor.
@@ -11,9 +13,12 @@ for the merged id reaches the survivor.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from chalicelib.notifications.domain.contacts import ContactCard
+from chalicelib.notifications.domain.mailings import MailingPace
 from chalicelib.notifications.domain.quiet import QuietHours
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.storage import Store, TableModel, UnitOfWork
@@ -29,7 +34,12 @@ class SettingsItem(TableModel):
     body = UnicodeAttribute()
 
 
-MODELS = (ContactItem, SettingsItem)
+class PaceItem(TableModel):
+    sent = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
+MODELS = (ContactItem, SettingsItem, PaceItem)
 
 
 def _key(client_id: str) -> tuple[str, str]:
@@ -107,3 +117,37 @@ class SettingsStore:
 
     def save_quiet_hours(self, unit: UnitOfWork, hours: QuietHours) -> None:
         unit.put(self._items("SETTINGS", "QUIET", body=hours.model_dump_json()))
+
+    def mailing_pace(self) -> MailingPace:
+        try:
+            item = self._items.get("SETTINGS", "PACE")
+        except DoesNotExist:
+            return MailingPace()
+        return MailingPace.model_validate_json(item.body)
+
+    def save_mailing_pace(self, unit: UnitOfWork, pace: MailingPace) -> None:
+        unit.put(self._items("SETTINGS", "PACE", body=pace.model_dump_json()))
+
+
+class PaceStore:
+    """Messages of mailings sent per minute, so that the pace holds however often the
+    sweep runs (one counter per minute, gone a day later)."""
+
+    def __init__(self, store: Store) -> None:
+        self._items = store.model(PaceItem)
+
+    @staticmethod
+    def _minute(now: datetime) -> str:
+        return now.strftime("PACE#%Y-%m-%dT%H:%M")
+
+    def used(self, now: datetime) -> int:
+        try:
+            return int(self._items.get(self._minute(now), "PACE", consistent_read=True).sent or 0)
+        except DoesNotExist:
+            return 0
+
+    def add(self, now: datetime, sent: int) -> None:
+        model = self._items
+        model(self._minute(now), "PACE").update(
+            actions=[model.sent.add(sent), model.expires_at.set(now + timedelta(days=1))]
+        )

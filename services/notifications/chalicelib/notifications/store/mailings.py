@@ -8,10 +8,19 @@
 | recipient marker | MAILED#<mailing id>      | <client id>           |                                 |
 | audience member  | AUDIENCE#<partition>     | <client id>           |                                 |
 | audience size    | AUDIENCESIZE             | <partition>           |                                 |
+| client profile   | SEGMENT#<client id>      | SEGMENT               |                                 |
 
-A partition is `ALL`, `TAG#<tag>` or `SOURCE#<source>` (casefolded); a client is a member
-only while their marketing consent is given (see `domain.mailings.partitions`), and each
-partition's size is kept beside it as members come and go, so a preview is one GetItem.
+A partition is `ALL`, `TAG#<tag>`, `SOURCE#<source>` (casefolded), `PIPELINE#<pipeline id>`
+or `STAGE#<pipeline id>/<stage>`; a client is a member only while their marketing consent is
+given (see `domain.mailings.partitions`), each entry holds the client's whole segment, and
+each partition's size is kept beside it as members come and go. The client profile holds
+what the card does not (open deals' stages, last contact, custom fields) and its version is
+the lock every change of a client's entries takes.
+
+Cost: a preview of an audience that is one partition is one GetItem; any other reads the
+smallest candidate partition with Query (about 4,000 entries per 1 MB page), so it grows with
+the consenting clients of that partition, never with the whole table. A sending step reads
+one page of 100 of it.
 The mailing's counters (queued, skipped, sent, failed, cancelled) are numbers on its item,
 added to in the same transaction as what they count.
 """
@@ -19,9 +28,10 @@ added to in the same transaction as what they count.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
-from chalicelib.notifications.domain.mailings import Mailing, Outcome, Recipient
+from chalicelib.notifications.domain.mailings import Mailing, Outcome, Profile, Recipient, Segment
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -31,7 +41,16 @@ from lanka_platform.problems import Problem
 from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
 
 DUE = "MAILINGDUE"
-COUNTERS = ("queued", "skipped", "sent", "failed", "cancelled_messages")
+COUNTERS = (
+    "queued",
+    "skipped",
+    "sent",
+    "delivered",
+    "failed",
+    "complained",
+    "unsubscribed",
+    "cancelled_messages",
+)
 
 
 class MailingItem(TableModel):
@@ -41,7 +60,10 @@ class MailingItem(TableModel):
     queued = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)
     sent = NumberAttribute(default=0)
+    delivered = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
+    complained = NumberAttribute(default=0)
+    unsubscribed = NumberAttribute(default=0)
     cancelled_messages = NumberAttribute(default=0)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
@@ -58,15 +80,27 @@ class RecipientItem(TableModel):
 
 
 class AudienceItem(TableModel):
+    segment = UnicodeAttribute(null=True)
+    # Entries written before segments carried more than these two.
     tags = UnicodeAttribute(default="[]")
     source = UnicodeAttribute(null=True)
+
+    def as_segment(self) -> Segment:
+        if self.segment:
+            return Segment.model_validate_json(self.segment)
+        return Segment(tags=json.loads(self.tags or "[]"), source=self.source)
 
 
 class AudienceSizeItem(TableModel):
     size = NumberAttribute(default=0)
 
 
-MODELS = (MailingItem, MailingListItem, RecipientItem, AudienceItem, AudienceSizeItem)
+class ProfileItem(TableModel):
+    body = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+
+MODELS = (MailingItem, MailingListItem, RecipientItem, AudienceItem, AudienceSizeItem, ProfileItem)
 
 
 def _key(mailing_id: str) -> tuple[str, str]:
@@ -78,10 +112,9 @@ def _due(at: datetime, mailing_id: str) -> str:
 
 
 class AudienceMember:
-    def __init__(self, client_id: str, tags: list[str], source: str | None) -> None:
+    def __init__(self, client_id: str, segment: Segment) -> None:
         self.client_id = client_id
-        self.tags = tags
-        self.source = source
+        self.segment = segment
 
 
 class AudienceStore:
@@ -90,11 +123,34 @@ class AudienceStore:
     def __init__(self, store: Store) -> None:
         self._members = store.model(AudienceItem)
         self._sizes = store.model(AudienceSizeItem)
+        self._profiles = store.model(ProfileItem)
 
-    def join(
-        self, unit: UnitOfWork, partition: str, client_id: str, tags: list[str], source: str | None
-    ) -> None:
-        unit.put(self._members(f"AUDIENCE#{partition}", client_id, tags=json.dumps(tags), source=source))
+    def profile(self, client_id: str) -> tuple[Profile, int]:
+        """The client's profile and its version (0: none yet)."""
+        try:
+            item = self._profiles.get(f"SEGMENT#{client_id}", "SEGMENT", consistent_read=True)
+        except DoesNotExist:
+            return Profile(), 0
+        return Profile.model_validate_json(item.body), int(item.version or 0)
+
+    def save_profile(self, unit: UnitOfWork, client_id: str, profile: Profile, read_version: int) -> None:
+        """Replace the profile if it is still the version read (the client's entries were
+        worked out from it: two changes at once must not both)."""
+        model = self._profiles
+        condition = model.pk.does_not_exist() if read_version == 0 else model.version == read_version
+        unit.put(
+            model(
+                f"SEGMENT#{client_id}", "SEGMENT", body=profile.model_dump_json(), version=read_version + 1
+            ),
+            condition=condition,
+            tag="profile-changed",
+        )
+
+    def forget_profile(self, unit: UnitOfWork, client_id: str) -> None:
+        unit.delete(self._profiles(f"SEGMENT#{client_id}", "SEGMENT"))
+
+    def join(self, unit: UnitOfWork, partition: str, client_id: str, segment: Segment) -> None:
+        unit.put(self._members(f"AUDIENCE#{partition}", client_id, segment=segment.model_dump_json()))
 
     def count(self, unit: UnitOfWork, partition: str, by: int) -> None:
         sizes = self._sizes
@@ -114,8 +170,18 @@ class AudienceStore:
         model = self._members
         condition = model.sk > after if after else None
         result = model.query(f"AUDIENCE#{partition}", condition, limit=limit, consistent_read=True)
-        members = [AudienceMember(item.sk, json.loads(item.tags or "[]"), item.source) for item in result]
+        members = [AudienceMember(item.sk, item.as_segment()) for item in result]
         return members, result.last_evaluated_key is not None
+
+    def count_matching(self, partition: str, test: Callable[[Segment], bool]) -> int:
+        """The members of `partition` whose segment passes `test` (a Query of the whole
+        partition, page after page: it grows with that partition)."""
+        model = self._members
+        return sum(
+            1
+            for item in model.query(f"AUDIENCE#{partition}", consistent_read=True)
+            if test(item.as_segment())
+        )
 
 
 class MailingStore:

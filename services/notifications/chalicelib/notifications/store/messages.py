@@ -6,6 +6,8 @@
 |                 |                      |                         | MSGBULKDUE / ... (a mailing's)    |
 |                 |                      |                         | MSGPARKED / <parked at>#<id>      |
 | client's message| MESSAGES#<client id> | <requested at>#<id>     |                                   |
+| provider's id   | PROVIDER#<SES id>    | PROVIDER                |                                   |
+| suppressed      | SUPPRESSED#<address> | SUPPRESSED              |                                   |
 
 The due index is sparse: only a message still to be sent is in `MSGDUE`, sorted by the
 moment it is due (a reminder a day ahead, a retry after its backoff, a night message after
@@ -16,6 +18,10 @@ cancelled or parked message leaves it; parked ones are listed from `MSGPARKED`.
 A mass mailing's messages wait in their own partition (`MSGBULKDUE`): a sweep takes what
 is due in `MSGDUE` first and fills the rest of its batch from the mailings, so a booking
 confirmation never queues behind ten thousand newsletters.
+
+SES's reports (delivered, bounced) name the message by SES's own id: the pointer, written
+with the message's "sent", finds ours. An address that bounced for good or complained is
+suppressed: no e-mail goes to it any more (one BatchGet per sending).
 
 A sweep claims a message by bumping its attempt count on condition that the count is what
 it read, and moves it a lease ahead in the index: two sweeps never send one attempt twice,
@@ -56,7 +62,16 @@ class ClientMessageItem(TableModel):
     message_id = UnicodeAttribute()
 
 
-MODELS = (MessageItem, ClientMessageItem)
+class ProviderIdItem(TableModel):
+    message_id = UnicodeAttribute()
+
+
+class SuppressedItem(TableModel):
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+MODELS = (MessageItem, ClientMessageItem, ProviderIdItem, SuppressedItem)
 
 
 def _key(message_id: str) -> tuple[str, str]:
@@ -122,12 +137,14 @@ class MessageStore:
 
     # ------------------------------------------------------------------ the sweep
 
-    def due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
-        """Pending messages due by the end of this minute, oldest first."""
+    def due(self, now: datetime, limit: int, bulk_limit: int | None = None) -> list[OutgoingMessage]:
+        """Pending messages due by the end of this minute, oldest first: up to `limit` one
+        to one, then mailings' messages up to `bulk_limit` (default: what `limit` leaves)."""
         upto = to_iso(now.replace(second=0, microsecond=0) + timedelta(minutes=1))
         found = list(self._items.gsi1.query(DUE, self._items.gsi1sk < upto, limit=limit))
-        if len(found) < limit:
-            found += self._items.gsi1.query(BULK_DUE, self._items.gsi1sk < upto, limit=limit - len(found))
+        bulk = limit - len(found) if bulk_limit is None else bulk_limit
+        if bulk > 0:
+            found += self._items.gsi1.query(BULK_DUE, self._items.gsi1sk < upto, limit=bulk)
         return [OutgoingMessage.model_validate_json(item.body) for item in found]
 
     def claim(self, message: OutgoingMessage, now: datetime) -> OutgoingMessage | None:
@@ -215,6 +232,45 @@ class MessageStore:
             condition=model.gsi1pk == PARKED,
             on_conflict=lambda: Problem.conflict("The message was redriven already."),
         )
+
+    # ------------------------------------------------------------------ provider reports
+
+    def remember_provider_id(self, unit: UnitOfWork, provider_id: str, message_id: str) -> None:
+        unit.put(
+            self._store.model(ProviderIdItem)(f"PROVIDER#{provider_id}", "PROVIDER", message_id=message_id)
+        )
+
+    def by_provider_id(self, provider_id: str) -> OutgoingMessage | None:
+        try:
+            pointer = self._store.model(ProviderIdItem).get(f"PROVIDER#{provider_id}", "PROVIDER")
+        except DoesNotExist:
+            return None
+        return self.get(pointer.message_id)
+
+    def report(self, unit: UnitOfWork, before: OutgoingMessage, after: OutgoingMessage) -> None:
+        """The provider's report on a sent message, if its status is still the one read."""
+        model = self._items
+        unit.update(
+            model(*_key(after.id)),
+            [model.body.set(after.model_dump_json()), model.status.set(after.status)],
+            condition=model.status == before.status,
+        )
+
+    def suppress(self, unit: UnitOfWork, address: str, reason: str, at: datetime) -> None:
+        unit.put(
+            self._store.model(SuppressedItem)(
+                f"SUPPRESSED#{address.casefold()}", "SUPPRESSED", reason=reason, at=to_iso(at)
+            )
+        )
+
+    def suppressed(self, addresses: list[str]) -> set[str]:
+        """Which of these e-mail addresses are suppressed (casefolded)."""
+        keys = [(f"SUPPRESSED#{a.casefold()}", "SUPPRESSED") for a in dict.fromkeys(addresses) if a]
+        if not keys:
+            return set()
+        return {
+            item.pk.removeprefix("SUPPRESSED#") for item in self._store.model(SuppressedItem).batch_get(keys)
+        }
 
     # ------------------------------------------------------------------ lists
 
