@@ -209,3 +209,14 @@ def test_roles_of_nobody_are_not_found(world):
     response = set_roles(world, "ghost", ["manager"])
     # then
     assert response.status_code == 404
+
+
+def test_a_user_whose_role_could_not_be_given_is_not_left_half_made(world):
+    # given the pool lost the group of a role (a failure half way through the adding)
+    world.cognito.delete_group(GroupName="measurer", UserPoolId=world.pool_id)
+    # when
+    response = add(world, NEW)
+    # then
+    assert response.status_code == 500
+    assert "ivanna" not in people(world)
+    assert add(world, {**NEW, "roles": ["manager"]}).status_code == 201

@@ -148,7 +148,8 @@ def list_staff(call: Call, query: StaffQuery) -> StaffPage:
 def add_staff(call: Call, body: NewStaffUser) -> StaffUser:
     """Give a new member of staff access: a user with the roles and the first password the
     admin hands over, which the user must change at the first sign-in (the user pool keeps
-    the account in FORCE_CHANGE_PASSWORD until he does)."""
+    the account in FORCE_CHANGE_PASSWORD until he does). A failure half way (the user
+    made, a role not given) takes the user back out: the admin can simply try again."""
     settings = service.settings
     cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
     try:
@@ -160,17 +161,19 @@ def add_staff(call: Call, body: NewStaffUser) -> StaffUser:
                 {"Name": "email", "Value": body.email},
                 {"Name": "email_verified", "Value": "true"},
             ],
+            TemporaryPassword=body.password,
             MessageAction="SUPPRESS",
         )
     except cognito.exceptions.UsernameExistsException as error:
         raise Problem.conflict("Someone already signs in with this username.") from error
-    cognito.admin_set_user_password(
-        UserPoolId=settings.user_pool_id, Username=body.username, Password=body.password, Permanent=False
-    )
-    for role in body.roles:
-        cognito.admin_add_user_to_group(
-            UserPoolId=settings.user_pool_id, Username=body.username, GroupName=role
-        )
+    try:
+        for role in body.roles:
+            cognito.admin_add_user_to_group(
+                UserPoolId=settings.user_pool_id, Username=body.username, GroupName=role
+            )
+    except Exception:
+        cognito.admin_delete_user(UserPoolId=settings.user_pool_id, Username=body.username)
+        raise
     attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
     now = call.store.clock()
     AuditLog(call.store).add(
