@@ -543,30 +543,34 @@ def test_an_admin_adds_a_user_with_a_role(stack, page):
     shot(page, "49-settings-users")
 
 
-def first_sign_in(page: Any, stack: RunningStack, username: str, password: str) -> Any:
+FIRST_PASSWORD = "Vid-Admina-2026"
+
+
+def first_sign_in(page: Any, stack: RunningStack, username: str, name: str) -> Any:
+    """An installer the admin has just added, at his first sign-in: the password form."""
+    status, body = stack.request(
+        "POST",
+        "/api/clients/staff",
+        {
+            "username": username,
+            "name": name,
+            "email": f"{username}@example.com",
+            "roles": ["installer"],
+            "password": FIRST_PASSWORD,
+        },
+        token=stack.sign_in("admin"),
+    )
+    assert status == 201, body
     page.goto(stack.url + "/")
     page.get_by_label("Користувач").fill(username)
-    page.get_by_label("Пароль").fill(password)
+    page.get_by_label("Пароль").fill(FIRST_PASSWORD)
     page.get_by_role("button", name="Увійти").click()
     return page.get_by_role("form", name="Змініть пароль")
 
 
 def test_a_new_user_changes_the_first_password_at_the_first_sign_in(stack, page):
     # given
-    status, body = stack.request(
-        "POST",
-        "/api/clients/staff",
-        {
-            "username": "installer7",
-            "name": "Монтажник Тарас",
-            "email": "installer7@example.com",
-            "roles": ["installer"],
-            "password": "Vid-Admina-2026",
-        },
-        token=stack.sign_in("admin"),
-    )
-    assert status == 201, body
-    form = first_sign_in(page, stack, "installer7", "Vid-Admina-2026")
+    form = first_sign_in(page, stack, "installer7", "Монтажник Тарас")
     # when
     form.get_by_label("Новий пароль", exact=True).fill("Mij-Vlasnyi-2026")
     form.get_by_label("Повторіть новий пароль").fill("Mij-Vlasnyi-2026")
@@ -582,20 +586,7 @@ def test_a_new_user_changes_the_first_password_at_the_first_sign_in(stack, page)
 
 def test_a_weak_new_password_is_refused_beside_it_at_the_first_sign_in(stack, page):
     # given
-    status, body = stack.request(
-        "POST",
-        "/api/clients/staff",
-        {
-            "username": "installer8",
-            "name": "Монтажник Петро",
-            "email": "installer8@example.com",
-            "roles": ["installer"],
-            "password": "Vid-Admina-2026",
-        },
-        token=stack.sign_in("admin"),
-    )
-    assert status == 201, body
-    form = first_sign_in(page, stack, "installer8", "Vid-Admina-2026")
+    form = first_sign_in(page, stack, "installer8", "Монтажник Петро")
     fresh = form.get_by_label("Новий пароль", exact=True)
     # when
     fresh.fill("bezcyfr-tut-nemaye")
@@ -606,7 +597,7 @@ def test_a_weak_new_password_is_refused_beside_it_at_the_first_sign_in(stack, pa
     assert fresh.get_attribute("aria-invalid") == "true"
     assert (
         stack.request(
-            "POST", "/api/clients/auth/login", {"username": "installer8", "password": "Vid-Admina-2026"}
+            "POST", "/api/clients/auth/login", {"username": "installer8", "password": FIRST_PASSWORD}
         )[0]
         == 403
     )
