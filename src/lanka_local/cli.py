@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import threading
@@ -40,8 +41,13 @@ def _up(arguments: argparse.Namespace) -> int:
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
+    # A parent may hand these signals down blocked (every thread would then keep them
+    # pending and Ctrl-C would never arrive): unblock them before any thread starts.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGUSR1})
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # `kill -USR1` prints every thread's stack to stderr: what a stuck stop is waiting for.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stack.start()
     log("")
     log(f"Lanka CRM is running at {stack.url}  (Ctrl-C stops it; data in {arguments.data_dir}/)")
@@ -49,7 +55,10 @@ def _up(arguments: argparse.Namespace) -> int:
     for username, password in stack.passwords.items():
         log(f"  {username:<11} {password}")
     print(f"READY {stack.url}", flush=True)
-    stopping.wait()
+    # Woken twice a second: a signal the kernel gave to another thread is handled on the
+    # main thread's next bytecode, which an untimed wait would never reach.
+    while not stopping.wait(0.5):
+        pass
     log("Stopping: saving a snapshot of the data ...")
     stack.stop()
     log("Stopped.")

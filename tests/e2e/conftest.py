@@ -65,7 +65,8 @@ class StackRunner:
         self.running: RunningStack | None = None
         self.starts = 0
 
-    def start(self, timeout: float = 120.0) -> RunningStack:
+    def start(self, timeout: float = 120.0, *, blocked: frozenset[int] = frozenset()) -> RunningStack:
+        """`blocked`: signals the process inherits blocked, as some parents hand them down."""
         self.starts += 1
         log = self.data_dir.parent / f"lanka-{self.starts}.log"
         process = subprocess.Popen(
@@ -83,6 +84,7 @@ class StackRunner:
             stderr=log.open("w"),
             text=True,
             start_new_session=True,
+            preexec_fn=(lambda: signal.pthread_sigmask(signal.SIG_BLOCK, blocked)) if blocked else None,
             env={key: value for key, value in os.environ.items() if not key.startswith("AWS_")},
         )
         deadline = time.monotonic() + timeout
@@ -105,8 +107,17 @@ class StackRunner:
 
     def stop(self) -> int:
         assert self.running is not None
-        self.running.process.send_signal(signal.SIGINT)
-        code = self.running.process.wait(timeout=60)
+        running = self.running
+        running.process.send_signal(signal.SIGINT)
+        try:
+            code = running.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            # Name what it waits for: every thread's stack goes to the log, then the stack dies.
+            running.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
+            self.kill_hard()
+            stacks = running.log.read_text()[-8000:]
+            raise AssertionError(f"lanka up did not stop in 60 s:\n{stacks}") from None
         self.running = None
         return code
 
