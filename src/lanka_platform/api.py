@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform import access, observability
@@ -360,7 +361,9 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
         observability.CORRELATION_HEADER: observability.correlation_id(),
     }
     all_headers.update(headers or {})
-    payload = "" if body is None else json.dumps(body, ensure_ascii=False)
+    # pydantic-core writes JSON some five times faster than `json.dumps` (a month of free
+    # slots is 100 kB and more); the body is JSON data already (a model dumped in JSON mode).
+    payload = "" if body is None else to_json(body).decode()
     return Response(body=payload, status_code=status, headers=all_headers)
 
 

@@ -251,6 +251,10 @@ class UnitOfWork:
     def is_empty(self) -> bool:
         return not self._operations and not self.events
 
+    def has(self, tag: str) -> bool:
+        """Whether a write tagged `tag` is queued (one transaction touches an item once)."""
+        return any(operation.tag == tag for operation in self._operations)
+
     def commit(self) -> None:
         """One TransactWriteItems with every write and an outbox entry per event."""
         for envelope in self.events:

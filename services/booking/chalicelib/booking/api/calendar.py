@@ -91,7 +91,7 @@ class CalendarView(Schema):
 def book_for_client(call: Call, body: StaffBookingBody) -> Booking:
     """Book a visit for a known client (from a deal card): announced at once."""
     desk = desk_of(call.store)
-    offerings = offerings_by_keys(desk.catalog, body.services)
+    offerings = offerings_by_keys(desk.catalog.all(), body.services)
     visit = visit_of(offerings)
     if visit.on_site and not body.address:
         raise Problem.invalid(

@@ -189,7 +189,7 @@ def public_services(call: Call, query: LangQuery) -> PublicServices:
 def public_staff(call: Call, query: StaffQuery) -> PublicStaffList:
     """Who can perform all the given services (by display name only)."""
     throttle.limit(call.store, call.request, "booking-read", READS_PER_MINUTE)
-    visit = visit_of(offerings_by_keys(catalog_of(call.store), _keys(query.services)))
+    visit = visit_of(offerings_by_keys(catalog_of(call.store).all(), _keys(query.services)))
     desk = desk_of(call.store)
     if not visit.allows_staff_choice:
         return PublicStaffList(items=[])
@@ -202,9 +202,10 @@ def public_staff(call: Call, query: StaffQuery) -> PublicStaffList:
 def public_slots(call: Call, query: SlotsQuery) -> dict[str, Any]:
     """Free starts of one visit (several services add up) over up to 31 days."""
     throttle.limit(call.store, call.request, "booking-read", READS_PER_MINUTE)
-    visit = visit_of(offerings_by_keys(catalog_of(call.store), _keys(query.services)))
     desk = desk_of(call.store)
-    days = visits.slots(desk, visit, query.from_, query.days, query.staff_id, query.zone)
+    visit, days = visits.slots(
+        desk, _keys(query.services), query.from_, query.days, query.staff_id, query.zone
+    )
     # The answer is written as the JSON of `SlotsAnswer` (a route may return its response
     # model's JSON): a month holds a thousand slots and more, and building and validating a
     # model and two datetimes for each cost more than finding them.
@@ -279,7 +280,7 @@ def public_book(call: Call, body: PublicBookingBody) -> Any:
     throttle.limit(call.store, call.request, "booking", BOOKINGS_PER_MINUTE)
     if body.website:
         return _decoy(body)
-    offerings = offerings_by_keys(catalog_of(call.store), body.services)
+    offerings = offerings_by_keys(catalog_of(call.store).all(), body.services)
     visit = visit_of(offerings)
     if visit.on_site and not body.address:
         raise Problem.invalid(

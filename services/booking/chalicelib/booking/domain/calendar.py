@@ -276,6 +276,12 @@ class Visit:
         return "+".join(self.keys)
 
     @property
+    def reads_rows(self) -> bool:
+        """Whether finding its free starts reads whole calendar rows (shared seats, travel
+        between visits, resources), not only the time held."""
+        return self.seats > 1 or self.on_site or bool(self.resource_kinds)
+
+    @property
     def minutes(self) -> tuple[int, int, int, int]:
         """Duration, step, buffer before and after, in minutes."""
         return (

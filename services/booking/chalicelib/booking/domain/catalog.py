@@ -8,6 +8,7 @@ not aligned to the buckets could block its neighbours for time it does not use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -92,9 +93,12 @@ def get_offering(catalog: Catalog, offering_id: str) -> Offering:
     return offering
 
 
-def offerings_by_keys(catalog: Catalog, keys: list[str], field: str = "services") -> list[Offering]:
-    """The services of one visit, in the order asked; 422 naming any unknown key."""
-    known = {offering.key: offering for offering in catalog.all()}
+def offerings_by_keys(
+    offerings: Sequence[Offering], keys: list[str], field: str = "services"
+) -> list[Offering]:
+    """The services of one visit (of the catalog's `offerings`), in the order asked; 422
+    naming any unknown key."""
+    known = {offering.key: offering for offering in offerings}
     missing = [key for key in keys if key not in known]
     if missing or not keys:
         message = f"Unknown service: {', '.join(missing)}." if missing else "Choose at least one service."

@@ -26,7 +26,7 @@ from chalicelib.booking.domain.calendar import (
     on_grid,
     visit_of,
 )
-from chalicelib.booking.domain.catalog import Offering
+from chalicelib.booking.domain.catalog import Offering, offerings_by_keys
 from chalicelib.booking.domain.policy import BookingPolicy
 
 from lanka_platform import links
@@ -38,7 +38,7 @@ from lanka_platform.storage import UnitOfWork
 if TYPE_CHECKING:
     from chalicelib.booking.store.bookings import BookingBook
     from chalicelib.booking.store.catalog import OfferingCatalog
-    from chalicelib.booking.store.directory import Directory
+    from chalicelib.booking.store.directory import Directory, Known
 
 MANAGE = "booking-manage"
 # A manage link works until a week after the visit.
@@ -69,41 +69,98 @@ class Desk:
         staff_id: str | None = None,
         visit_zone: str | None = None,
         ignoring: str | None = None,
+        claims_only: bool = False,
+        staff: Sequence[StaffMember] | None = None,
     ) -> Situation:
         """The calendars a visit may use over local days [first, last]: the sheets of every
-        specialist and resource it may use, in one read."""
-        # Local midnights: the months of the range are the months of its days (a claim that
-        # crosses into a month is also filed under it, see the store).
-        start = datetime.combine(first, datetime.min.time(), tzinfo=self.zone)
-        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=self.zone)
-        members = [
-            m
-            for m in self.directory.staff()
-            if m.can_do(visit.skills) and (staff_id is None or m.id == staff_id)
-        ]
+        specialist and resource it may use, in one read. `claims_only`: a look that writes
+        nothing after and reads no whole rows (see `Visit.reads_rows`)."""
+        start, end = self._range(first, last)
+        members = _able(self.directory.staff() if staff is None else staff, visit, staff_id)
         holders = []
         if visit.resource_kinds:
             holders = [r for r in self.directory.resources() if r.active and r.kind in visit.resource_kinds]
-        busy = self.book.busy([m.id for m in members] + [r.id for r in holders], start, end, ignoring)
-        staff = [(m, Calendar(m.id, m.hours, busy[m.id])) for m in members]
+        busy = self.book.busy(
+            [m.id for m in members] + [r.id for r in holders], start, end, ignoring, rows=not claims_only
+        )
+        calendars = [(m, Calendar(m.id, m.hours, busy[m.id])) for m in members]
         resources: dict[str, list[Calendar]] = {}
         for resource in holders:
             calendar = Calendar(resource.id, resource.hours, busy[resource.id])
             resources.setdefault(resource.kind, []).append(calendar)
         zones = self.directory.zones() if visit.on_site else Zones()
-        return Situation(self.now, self.time_zone, staff, resources, zones, visit_zone)
+        return Situation(self.now, self.time_zone, calendars, resources, zones, visit_zone)
+
+    def known_situation(
+        self, known: Known, visit: Visit, first: date, last: date, staff_id: str | None
+    ) -> Situation | None:
+        """The calendars of a visit that reads no whole rows, its specialists taken from
+        `known`; None if the stamp moved since (or the days span two months)."""
+        start, end = self._range(first, last)
+        members = _able(known.staff, visit, staff_id)
+        read = self.book.claims_checked([m.id for m in members], start, end, self.directory.stamp_key)
+        if read is None:
+            return None
+        busy, stamp = read
+        if stamp is None or stamp["data"]["S"] != known.stamp:
+            return None
+        calendars = [(m, Calendar(m.id, m.hours, busy[m.id])) for m in members]
+        return Situation(self.now, self.time_zone, calendars, {}, Zones(), None)
+
+    def _range(self, first: date, last: date) -> tuple[datetime, datetime]:
+        """Local midnights: the months of the range are the months of its days (a claim that
+        crosses into a month is also filed under it, see the store)."""
+        start = datetime.combine(first, datetime.min.time(), tzinfo=self.zone)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=self.zone)
+        return start, end
+
+
+def _able(staff: Sequence[StaffMember], visit: Visit, staff_id: str | None) -> list[StaffMember]:
+    return [m for m in staff if m.can_do(visit.skills) and (staff_id is None or m.id == staff_id)]
 
 
 def slots(
-    desk: Desk, visit: Visit, first: date, days: int, staff_id: str | None, visit_zone: str | None
-) -> list[DayOffers]:
+    desk: Desk, keys: list[str], first: date, days: int, staff_id: str | None, visit_zone: str | None
+) -> tuple[Visit, list[DayOffers]]:
+    """The visit of the services `keys` and its free starts over `days` days from `first`.
+
+    A warm process that knows the catalog and the staff (see `Directory.known`) reads only
+    their stamp, with the calendars, and reads them again only if the stamp moved."""
+    wanted = [first + timedelta(days=n) for n in range(days)]
+    known = desk.directory.known()
+    if known is not None:
+        try:
+            visit: Visit | None = visit_of(offerings_by_keys(known.offerings, keys))
+        except Problem:
+            visit = None  # perhaps added since: read the catalog again
+        if visit is not None and not visit.reads_rows:
+            _refuse_choice(visit, staff_id)
+            situation = desk.known_situation(known, visit, wanted[0], wanted[-1], staff_id)
+            if situation is not None:
+                return visit, available_slots(visit, wanted, situation)
+    stamp = desk.directory.stamp()
+    offerings = desk.catalog.all()
+    staff = desk.directory.staff()
+    desk.directory.remember(stamp, offerings, staff)
+    visit = visit_of(offerings_by_keys(offerings, keys))
+    _refuse_choice(visit, staff_id)
+    situation = desk.situation(
+        visit,
+        wanted[0],
+        wanted[-1],
+        staff_id=staff_id,
+        visit_zone=visit_zone,
+        claims_only=not visit.reads_rows,
+        staff=staff,
+    )
+    return visit, available_slots(visit, wanted, situation)
+
+
+def _refuse_choice(visit: Visit, staff_id: str | None) -> None:
     if staff_id is not None and not visit.allows_staff_choice:
         raise Problem.invalid(
             [{"field": "staff_id", "message": "This service is booked with any specialist.", "in": "query"}]
         )
-    wanted = [first + timedelta(days=n) for n in range(days)]
-    situation = desk.situation(visit, wanted[0], wanted[-1], staff_id=staff_id, visit_zone=visit_zone)
-    return available_slots(visit, wanted, situation)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@
 | --------- | --------- | -------------- |
 | offering  | CATALOG   | OFFERING#<key> |
 
-The whole catalog is one partition: availability reads it with one Query.
+The whole catalog is one partition: availability reads it with one Query. Every change
+also writes the directory's stamp (see `directory`).
 """
 
 from __future__ import annotations
 
 from chalicelib.booking.domain.catalog import Offering, OfferingPage
+from chalicelib.booking.store.directory import mark_changed
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -29,10 +31,12 @@ MODELS = (OfferingItem,)
 
 class OfferingCatalog:
     def __init__(self, store: Store) -> None:
+        self._store = store
         self._items = store.model(OfferingItem)
         self._secret = store.settings.cursor_secret.encode()
 
     def add(self, unit: UnitOfWork, offering: Offering) -> None:
+        mark_changed(self._store, unit)
         item = self._items(pk=_CATALOG, sk=f"OFFERING#{offering.key}", data=offering.model_dump_json())
         unit.put(
             item,
@@ -41,6 +45,7 @@ class OfferingCatalog:
         )
 
     def replace(self, unit: UnitOfWork, offering: Offering) -> None:
+        mark_changed(self._store, unit)
         item = self._items(pk=_CATALOG, sk=f"OFFERING#{offering.key}", data=offering.model_dump_json())
         unit.put(
             item, condition=self._items.pk.exists(), on_conflict=lambda: Problem.not_found("The service")

@@ -6,25 +6,39 @@
 | resource  | RESOURCE  | <id>        |
 | zones     | SETTINGS  | ZONES       |
 | policy    | SETTINGS  | POLICY      |
+| stamp     | SETTINGS  | STAMP       |
 
 Staff and resources are one partition each (a company has tens, not thousands): the slots
 of a request read them with one Query each, working hours included.
+
+The stamp is a new random id written with every change of the catalog, the staff, the
+resources and the settings here, in the change's own transaction. A warm process keeps the
+catalog and the staff it last read with the stamp it read before them (`known`); a look at
+the slots then reads only the stamp, in the same BatchGetItem as the calendars, and reads
+the rest again only if the stamp moved. Strongly consistent either way: what it uses is
+exactly what was stored when it read the stamp.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from chalicelib.booking.domain.calendar import Resource, StaffMember, Zones
+from chalicelib.booking.domain.catalog import Offering
 from chalicelib.booking.domain.policy import BookingPolicy
 from pydantic import BaseModel
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
+from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.storage import Store, TableModel, UnitOfWork
 
 S = TypeVar("S", bound=BaseModel)
+STAMP = ("SETTINGS", "STAMP")
+_STAMP_TAG = "directory-stamp"
 
 
 class DirectoryItem(TableModel):
@@ -35,9 +49,51 @@ class DirectoryItem(TableModel):
 MODELS = (DirectoryItem,)
 
 
+@dataclass(frozen=True)
+class Known:
+    """The catalog and the staff as they were at one stamp."""
+
+    stamp: str
+    offerings: tuple[Offering, ...]
+    staff: tuple[StaffMember, ...]
+
+
+# The last `Known` of each table, while the process is warm.
+_known: dict[str, Known] = {}
+
+
+def mark_changed(store: Store, unit: UnitOfWork) -> None:
+    """A new stamp, written with `unit` (once, whatever it changes here or in the catalog)."""
+    if not unit.has(_STAMP_TAG):
+        pk, sk = STAMP
+        unit.put(store.model(DirectoryItem)(pk=pk, sk=sk, data=new_id()), tag=_STAMP_TAG)
+
+
 class Directory:
+    stamp_key = STAMP
+
     def __init__(self, store: Store) -> None:
+        self._store = store
         self._items = store.model(DirectoryItem)
+
+    # the stamp -----------------------------------------------------------------------
+
+    def stamp(self) -> str | None:
+        """The stamp of the last change (None before the first): read before what it stamps."""
+        try:
+            return str(self._items.get(*STAMP, consistent_read=True).data)
+        except DoesNotExist:
+            return None
+
+    def known(self) -> Known | None:
+        return _known.get(self._store.settings.table_name)
+
+    def remember(
+        self, stamp: str | None, offerings: Sequence[Offering], staff: Sequence[StaffMember]
+    ) -> None:
+        """Keep what was read after `stamp` (nothing to keep before the first change)."""
+        if stamp is not None:
+            _known[self._store.settings.table_name] = Known(stamp, tuple(offerings), tuple(staff))
 
     # staff and resources -------------------------------------------------------------
 
@@ -87,6 +143,7 @@ class Directory:
         self, unit: UnitOfWork, pk: str, sk: str, value: BaseModel, version: int, *, new: bool, what: str
     ) -> None:
         """Optimistic concurrency: `version` is the one being written, one above the stored."""
+        mark_changed(self._store, unit)
         item = self._items(pk=pk, sk=sk, data=value.model_dump_json(), version=version)
         condition = self._items.pk.does_not_exist() if new else self._items.version == version - 1
         unit.put(
