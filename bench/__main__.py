@@ -35,6 +35,7 @@ def verdict(name: str, value: float) -> str:
     matches = [
         prefix for prefix in TARGETS if name == prefix or (prefix.count(".") == 0 and name.startswith(prefix))
     ]
+    matches.sort(key=lambda prefix: prefix != name)  # the figure's own target first
     for prefix in matches[:1]:
         operator, target = TARGETS[prefix]
         if True:

@@ -66,7 +66,12 @@ def mark_changed(store: Store, unit: UnitOfWork) -> None:
     """A new stamp, written with `unit` (once, whatever it changes here or in the catalog)."""
     if not unit.has(_STAMP_TAG):
         pk, sk = STAMP
-        unit.put(store.model(DirectoryItem)(pk=pk, sk=sk, data=new_id()), tag=_STAMP_TAG)
+        unit.put(
+            store.model(DirectoryItem)(pk=pk, sk=sk, data=new_id()),
+            tag=_STAMP_TAG,
+            # Two changes committed at the same instant: DynamoDB cancels one of them.
+            on_conflict=lambda: Problem.conflict("The booking set-up was changed at the same moment; retry."),
+        )
 
 
 class Directory:
