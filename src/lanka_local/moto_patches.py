@@ -289,8 +289,18 @@ def _patch_moto() -> Callable[[], None]:
 
     restore_s3_events = _patch_s3_events()
     restore_projection = _patch_projection()
+    restore_input_paths = _patch_event_input_paths()
+    restore_visible_messages = _patch_visible_messages()
+    from moto.core import responses as moto_responses
+
+    moto_method_names = moto_responses.method_names_from_class
+    # moto lists a response class's methods (`inspect.getmembers`) on every request.
+    moto_responses.method_names_from_class = functools.cache(moto_method_names)
 
     def restore() -> None:
+        restore_visible_messages()
+        moto_responses.method_names_from_class = moto_method_names
+        restore_input_paths()
         restore_projection()
         restore_s3_events()
         restore_transactions()
@@ -1014,5 +1024,66 @@ def _patch_s3_events() -> Callable[[], None]:
 
     def restore() -> None:
         notifications._send_event_bridge_message = moto_send
+
+    return restore
+
+
+def _patch_event_input_paths() -> Callable[[], None]:
+    """moto's EventBridge builds a JSONPath parser (a PLY grammar read from its tables, about
+    2 ms) for each of the eight input paths of every target of every event it delivers, a
+    target with no InputTransformer included: a parsed path is kept instead (they are few)."""
+    import jsonpath_ng.ext as jsonpath
+
+    moto_parse = jsonpath.parse
+    jsonpath.parse = functools.lru_cache(maxsize=512)(moto_parse)
+
+    def restore() -> None:
+        jsonpath.parse = moto_parse
+
+    return restore
+
+
+def _patch_visible_messages() -> Callable[[], None]:
+    """moto's SQS finds a queue's visible messages (on every receive), and counts its delayed
+    and in-flight ones (for the queue's attributes, which it reads on every message sent),
+    by asking each message whether it is visible and whether it is delayed, each asking the
+    clock: a clock read (about 6 us) per message in the queue and question, so sending to or
+    receiving from an inbox a thousand messages deep cost tens of ms. One clock read per walk
+    gives the same answers."""
+    from moto.core.utils import unix_time_millis
+    from moto.sqs.models import Queue
+
+    moto_properties = {
+        name: Queue.__dict__[name]
+        for name in (
+            "messages",
+            "approximate_number_of_messages_delayed",
+            "approximate_number_of_messages_not_visible",
+        )
+    }
+
+    def messages(queue: Any) -> list[Any]:
+        now = unix_time_millis()
+        return [
+            message
+            for message in queue._messages
+            if now > message.visible_at and not now < message.delayed_until
+        ]
+
+    def delayed(queue: Any) -> int:
+        now = unix_time_millis()
+        return sum(1 for message in queue._messages if now < message.delayed_until)
+
+    def not_visible(queue: Any) -> int:
+        now = unix_time_millis()
+        return sum(1 for message in queue._messages if not now > message.visible_at)
+
+    Queue.messages = property(messages)  # type: ignore[method-assign,assignment,unused-ignore]
+    Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment,unused-ignore]
+    Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment,unused-ignore]
+
+    def restore() -> None:
+        for name, moto_property in moto_properties.items():
+            setattr(Queue, name, moto_property)
 
     return restore

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -22,6 +22,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from lanka_platform import aws
 from lanka_platform.clock import Clock, to_iso, utc_now
 from lanka_platform.problems import Problem
 
@@ -34,6 +35,18 @@ MAX_TRANSACTION_ITEMS = 100
 M = TypeVar("M", bound=Model)
 
 
+class SharedConnection(Connection):
+    """A PynamoDB connection that speaks through the process's one DynamoDB client.
+
+    PynamoDB gives every model class a connection of its own, and every connection a new
+    botocore session and client: with a service's few dozen bound models that is a few
+    dozen parses of the DynamoDB model (about 130 ms of CPU each) per process."""
+
+    @property
+    def client(self) -> Any:
+        return aws.dynamodb(self.region, self.host)
+
+
 class TableModel(Model):
     """Base of every item model: the table's keys. Subclasses add their attributes."""
 
@@ -43,6 +56,15 @@ class TableModel(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        if not isinstance(table.connection, SharedConnection):
+            shared = SharedConnection(region=table.connection.region, host=table.connection.host)
+            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            table.connection = shared
+        return table
 
 
 class Gsi1(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -137,7 +159,9 @@ class Store:
     @property
     def connection(self) -> Connection:
         if self._connection is None:
-            self._connection = Connection(region=self.settings.region, host=self.settings.aws_endpoint_url)
+            self._connection = SharedConnection(
+                region=self.settings.region, host=self.settings.aws_endpoint_url
+            )
         return self._connection
 
     def unit_of_work(self) -> UnitOfWork:

@@ -137,3 +137,11 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
     yield runner.start()
     if runner.running is not None:
         runner.kill_hard()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The local stack runs in a process of its own, on the machine's clock: so do its tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.real_time)

@@ -9,10 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+from moto_world import MotoWorld
 from werkzeug.test import Client
-
-from lanka_platform import aws
 
 
 @dataclass
@@ -84,28 +82,41 @@ class World:
         return table.scan()["Items"]
 
 
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    from lanka_local import moto_patches
+@pytest.fixture(scope="session")
+def moto_world() -> MotoWorld:
+    """The worker's moto world (see `moto_world`): provisioned on first use."""
+    return MotoWorld()
 
-    # moto as the local stack runs it: a Query reads its partition, not the whole table,
-    # and a transaction copies what it writes, not the whole table.
-    with moto_patches.installed(), mock_aws():
-        from lanka_local import provision, services
+
+@pytest.fixture(scope="session")
+def loaded_services() -> dict[str, Any]:
+    """The four Chalice apps, imported once per worker as four Lambdas would each be."""
+    from lanka_local import services
+
+    return services.load_all()
+
+
+@pytest.fixture
+def world(
+    request: pytest.FixtureRequest,
+    moto_world: MotoWorld,
+    loaded_services: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[World]:
+    """The whole of Lanka on moto, as provisioning left it (`@pytest.mark.fresh_world`:
+    provisioned anew for this test)."""
+    fresh = request.node.get_closest_marker("fresh_world") is not None
+    with moto_world.active(fresh=fresh) as provisioned:
         from lanka_local.gateway import staff_gateway
         from lanka_local.provision import moto_jwks
         from lanka_local.router import EventRouter
 
-        aws.forget_clients()
-        provisioned = provision.Provisioner(lambda name: boto3.client(name)).provision()
         monkeypatch.setenv("LANKA_USER_POOL_ID", provisioned.user_pool_id)
         monkeypatch.setenv("LANKA_USER_POOL_CLIENT_ID", provisioned.user_pool_client_id)
-        loaded = services.load_all()
-        for item in loaded.values():
+        for item in loaded_services.values():
             item.service.use()
-        cognito = boto3.client("cognito-idp")
         gateway = staff_gateway(
-            loaded,
+            loaded_services,
             provisioned.user_pool_id,
             provisioned.user_pool_client_id,
             region="eu-central-1",
@@ -113,13 +124,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         )
         yield World(
             http=Client(gateway),
-            services={name: item.service for name, item in loaded.items()},
-            router=EventRouter(loaded, boto3.client("sqs"), wait_seconds=0),
-            cognito=cognito,
+            services={name: item.service for name, item in loaded_services.items()},
+            router=EventRouter(loaded_services, boto3.client("sqs"), wait_seconds=0),
+            cognito=boto3.client("cognito-idp"),
             pool_id=provisioned.user_pool_id,
             client_id=provisioned.user_pool_client_id,
         )
-        aws.forget_clients()
 
 
 # The channel providers (SMS, Telegram, Viber) at one fake HTTP server, and the SES sender.
