@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,13 +130,61 @@ def stack_runner(tmp_path: Path) -> Iterator[StackRunner]:
         runner.kill_hard()
 
 
-@pytest.fixture(scope="module")
+CHROMIUM = Path(os.environ.get("LANKA_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def wait_for(probe: Callable[[], Any], seconds: float = 30.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.25)
+    return probe()
+
+
+@pytest.fixture(scope="session")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """One local stack for a whole test module (the browser tests share it)."""
+    """One local stack per test worker, shared by the browser and widget tests as one
+    install is shared by a company's staff and its website's visitors; it is looked at once
+    the demo requests have become deals. A test that needs a stack of its own (a restart, a
+    crash) starts one with `stack_runner`."""
     runner = StackRunner(tmp_path_factory.mktemp("stack") / "data")
-    yield runner.start()
+    running = runner.start()
+    token = running.sign_in("head")
+    queue = "/api/deals/deals?owner=unassigned&limit=50"
+    assert wait_for(lambda: len(running.request("GET", queue, token=token)[1]["items"]) >= 5, 60)
+    yield running
     if runner.running is not None:
         runner.kill_hard()
+
+
+@pytest.fixture(scope="session")
+def stack(running_stack: RunningStack) -> RunningStack:
+    return running_stack
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, one per test worker (a page's context is the test's own)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (`make browser` installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield launched
+        launched.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -16,60 +16,17 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RunningStack, StackRunner
+from tests.e2e.conftest import RunningStack, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("webapp")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "axe.min.js"
 ARTIFACTS = HERE / "artifacts" / time.strftime("webapp-%Y%m%d-%H%M%S")
 _numbers = itertools.count(1)
 
 
-def wait_for(probe: Any, seconds: float = 30.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.25)
-    return probe()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    runner = StackRunner(tmp_path_factory.mktemp("webapp") / "data")
-    running = runner.start()
-    token = running.sign_in("head")
-    # The demo requests arrive as events: the inbox is looked at once they are deals.
-    queue = "/api/deals/deals?owner=unassigned&limit=50"
-    assert wait_for(lambda: len(running.request("GET", queue, token=token)[1]["items"]) >= 5, 60)
-    yield running
-    runner.kill_hard()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `make chromium` (as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield launched
-        launched.close()
-    print(f"\nscreenshots of the staff app: {ARTIFACTS}")
+__all__ = ["page", "wait_for"]
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_webapp import browser, new_deal, page, serious_violations, shot, sign_in, stack, wait_for
+from tests.e2e.test_webapp import new_deal, page, serious_violations, shot, sign_in, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("webapp-more")]
-__all__ = ["browser", "page", "stack"]  # the fixtures, shared with test_webapp.py
+__all__ = ["page"]  # the fixture, shared with test_webapp.py
 
 
 def staff_id(stack: RunningStack, token: str, name: str) -> str:

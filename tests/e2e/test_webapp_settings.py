@@ -15,9 +15,7 @@ from tests.e2e import test_webapp as webapp
 from tests.e2e.conftest import RunningStack
 from tests.e2e.test_webapp import serious_violations, shot, sign_in
 
-# The browser, the stack and a page: test_webapp's fixtures, one stack for this module too.
-browser = webapp.browser
-stack = webapp.stack
+# A page: test_webapp's fixture (the browser and the stack are the worker's, see conftest).
 page = webapp.page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("webapp")]

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import RunningStack
-from tests.e2e.test_webapp import browser, new_deal, page, serious_violations, shot, sign_in, stack, wait_for
+from tests.e2e.test_webapp import new_deal, page, serious_violations, shot, sign_in, wait_for
 from tests.e2e.test_webapp_more import book, day_slots, kyiv_date, staff_id, written_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("webapp-work")]
-__all__ = ["browser", "page", "stack"]  # the fixtures, shared with test_webapp.py
+__all__ = ["page"]  # the fixture, shared with test_webapp.py
 
 WARDROBE = {
     "item": "wardrobe",
