@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+SERVICES := clients deals booking notifications
+# Two workers, one per core; a group of browser tests stays on one worker (one stack there).
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 .PHONY: run test lint types unit integration e2e infra-test bench synth clean install layer browser
 
@@ -22,20 +25,27 @@ lint: $(STAMP)
 	$(BIN)/ruff check src services tests bench infra
 	$(BIN)/ruff format --check src services tests bench infra
 
+# mypy --strict: the shared package, then each service on its own (each has its own `app`
+# and `chalicelib` package, as its Lambda does).
 types: $(STAMP)
 	$(BIN)/mypy
+	@for service in $(SERVICES); do \
+		echo "mypy services/$$service"; \
+		(cd services/$$service && ../../$(BIN)/mypy --config-file ../../pyproject.toml \
+			--explicit-package-bases app.py chalicelib) || exit 1; \
+	done
 
 test: lint types browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(PYTEST) tests
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit tests/contracts
+	$(PYTEST) tests/unit tests/contracts
 
 integration: $(STAMP)
-	$(BIN)/python -m pytest tests/integration
+	$(PYTEST) tests/integration
 
 e2e: $(STAMP) browser
-	$(BIN)/python -m pytest tests/e2e
+	$(PYTEST) tests/e2e
 
 # The widgets' browser tests drive Debian's Chromium (Playwright never downloads a browser).
 # Installed when missing and we may (root); otherwise those tests are skipped with the reason.
@@ -47,7 +57,7 @@ browser:
 	@test -x $(CHROMIUM) || echo "Chromium is not installed: the browser tests will be skipped."
 
 infra-test: $(STAMP)
-	$(BIN)/python -m pytest tests/infra
+	$(PYTEST) tests/infra
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from chalice import Rate
+from chalice.app import Rate
 from chalicelib.booking.domain import pricing, quotes
 from chalicelib.booking.domain.pricing import (
     Breakdown,

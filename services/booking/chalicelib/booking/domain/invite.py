@@ -50,4 +50,4 @@ def invite(
     if description:
         event.add("description", "\n".join(description))
     calendar.add_component(event)
-    return calendar.to_ical().decode()
+    return str(calendar.to_ical().decode())

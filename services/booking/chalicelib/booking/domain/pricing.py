@@ -487,7 +487,7 @@ def calculate(book: PriceBook, request: CalculationRequest, now: datetime) -> Br
 
 
 def _price_line(item: Item, line: LineRequest, at: str, lang: str, fail: Any) -> BreakdownLine | None:
-    limits = {limit.key: limit for limit in item.inputs}
+    limits: dict[str, InputLimit] = {limit.key: limit for limit in item.inputs}
     values: dict[str, int] = {}
     ok = True
     for key, value in line.inputs.items():
@@ -538,14 +538,14 @@ def _price_line(item: Item, line: LineRequest, at: str, lang: str, fail: Any) ->
                 ok = False
     for a, first in enumerate(chosen):
         for second in chosen[a + 1 :]:
-            one, other = options.get(first), options.get(second)
-            if one is None or other is None:
+            one, another = options.get(first), options.get(second)
+            if one is None or another is None:
                 continue
-            if second in one.excludes or first in other.excludes:
+            if second in one.excludes or first in another.excludes:
                 fail(
                     f"{at}.options",
-                    f"«{one.name}» не поєднується з «{other.name}».",
-                    f"«{one.name_en}» cannot go with «{other.name_en}».",
+                    f"«{one.name}» не поєднується з «{another.name}».",
+                    f"«{one.name_en}» cannot go with «{another.name_en}».",
                     "excludes",
                 )
                 ok = False

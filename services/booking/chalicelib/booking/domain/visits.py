@@ -89,7 +89,7 @@ class Desk:
             calendar = Calendar(resource.id, resource.hours, busy[resource.id])
             resources.setdefault(resource.kind, []).append(calendar)
         zones = self.directory.zones() if visit.on_site else Zones()
-        return Situation(self.now, self.time_zone, calendars, resources, zones, visit_zone)
+        return Situation(self.now, self.time_zone, calendars, dict(resources), zones, visit_zone)
 
     def known_situation(
         self, known: Known, visit: Visit, first: date, last: date, staff_id: str | None
@@ -253,7 +253,7 @@ def new_booking(
         seats=visit.seats,
         price=visit.price,
         created_at=now,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 

@@ -7,9 +7,6 @@ from chalicelib.booking.store.bookings import BookingBook
 from chalicelib.booking.store.catalog import OfferingCatalog
 from chalicelib.booking.store.directory import Directory
 
-MODELS = (*catalog.MODELS,)
-MODELS += directory.MODELS
-MODELS += bookings.MODELS
-MODELS += pricing.MODELS
+MODELS = (*catalog.MODELS, *directory.MODELS, *bookings.MODELS, *pricing.MODELS)
 
 __all__ = ["MODELS", "BookingBook", "Directory", "OfferingCatalog"]

@@ -295,8 +295,12 @@ class BookingBook:
             if len(texts) > 1 or ignoring is not None:
                 # A claim across the turn of a month is on both months' sheets.
                 seen = {ignoring}
-                rows = [b for b in held.busy if b.booking_id not in seen and not seen.add(b.booking_id)]
-                held = Holdings.of(rows)
+                distinct: list[Busy] = []
+                for busy in held.busy:
+                    if busy.booking_id not in seen:
+                        seen.add(busy.booking_id)
+                        distinct.append(busy)
+                held = Holdings.of(distinct)
             answer[owner] = held
         return answer
 

@@ -29,6 +29,7 @@ from chalicelib.booking.domain.pricing import PriceBook
 from chalicelib.booking.domain.quotes import Contact, Quote, WidgetSettings
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
@@ -92,6 +93,7 @@ class PriceBooks:
             current_version=book.version - 1,
         )
         current = model(pk=_BOOK, sk="CURRENT", version=book.version, document=document)
+        condition: Condition
         if book.version == 1:
             condition = model.pk.does_not_exist()
         else:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
-_RULES = (
+_RULES: tuple[tuple[Callable[[str], bool], str], ...] = (
     (lambda p: len(p) >= MIN_PASSWORD, f"Use at least {MIN_PASSWORD} characters."),
     (
         lambda p: any(c.islower() for c in p) and any(c.isupper() for c in p),

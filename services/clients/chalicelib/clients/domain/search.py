@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from chalicelib.clients.domain.clients import can_see_owner
 from chalicelib.clients.domain.model import ClientKind
+from chalicelib.clients.domain.visibility import can_see_owner
 from pydantic import Field
 
 from lanka_platform.auth import Principal

@@ -69,17 +69,22 @@ class AuditLog:
     ) -> tuple[list[AuditEntry], str | None]:
         secret = self._store.settings.cursor_secret.encode()
         start = decode_cursor(cursor, secret)
-        options = {"scan_index_forward": False, "limit": limit, "last_evaluated_key": start}
         if client_id:
-            result = self._items.gsi1.query(f"AUDIT#CLIENT#{client_id}", **options)
+            result = self._items.gsi1.query(
+                f"AUDIT#CLIENT#{client_id}", scan_index_forward=False, limit=limit, last_evaluated_key=start
+            )
         elif actor_id:
-            result = self._items.gsi2.query(f"AUDIT#STAFF#{actor_id}", **options)
+            result = self._items.gsi2.query(
+                f"AUDIT#STAFF#{actor_id}", scan_index_forward=False, limit=limit, last_evaluated_key=start
+            )
         else:
-            result = self._items.query(f"AUDIT#{day}", **options)
+            result = self._items.query(
+                f"AUDIT#{day}", scan_index_forward=False, limit=limit, last_evaluated_key=start
+            )
         entries = [
             AuditEntry(
                 id=item.sk.rsplit("#", 1)[1],
-                action=item.action,  # type: ignore[arg-type]
+                action=item.action,
                 actor_id=item.actor_id,
                 client_id=item.client_id,
                 at=from_iso(item.at),

@@ -112,7 +112,7 @@ def _entry(client_id: str, item: TimelineItem) -> TimelineEntry:
     return TimelineEntry(
         id=item.sk.rsplit("#", 1)[1],
         client_id=client_id,
-        kind=item.kind,  # type: ignore[arg-type]
+        kind=item.kind,
         event_type=item.event_type,
         occurred_at=from_iso(item.occurred_at),
         actor_id=item.actor_id,

@@ -215,7 +215,7 @@ def save_template(call: Call, kind: str, body: TemplateInput, query: KindQuery) 
         raise Problem.conflict("Someone saved this template meanwhile; reload it.")
     _check_renders(kind, body.body, _company(call.store))
     template = DocumentTemplate(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         language=query.language,
         body=body.body,
         version=body.version + 1,
@@ -528,7 +528,7 @@ def on_document_requested(event: Envelope[events.DocumentRequested], unit: UnitO
     if deal is None:
         log.warning("A document was asked for a deal that is gone", extra={"deal_id": data.deal_id})
         return
-    request = NewDocument(kind=kind)  # type: ignore[arg-type]
+    request = NewDocument(kind=kind)
     make_document(store, unit, deal, request, document_id=data.document_id, by=None, send=data.send)
 
 

@@ -25,15 +25,15 @@ def hand_over(event: Envelope[StaffDeactivated], unit: UnitOfWork) -> None:
     data = event.data
     now = service.store.clock()
     deals = DealStore(service.store)
-    while page := deals.owner_page(data.user_id, None, PAGE)[0]:
-        for deal in page:
+    while owned := deals.owner_page(data.user_id, None, PAGE)[0]:
+        for deal in owned:
             own = service.store.unit_of_work()
             dealing.change(own, deals, deal, now, None, owner_id=data.hand_over_to)
             own.commit()
             service.relay(own.events)
     tasks = TaskStore(service.store)
-    while page := tasks.of_assignee(data.user_id, None, PAGE)[0]:
-        for task in page:
+    while assigned := tasks.of_assignee(data.user_id, None, PAGE)[0]:
+        for task in assigned:
             after = task.model_copy(
                 update={
                     "assignee_id": data.hand_over_to,

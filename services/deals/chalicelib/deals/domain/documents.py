@@ -313,7 +313,7 @@ class Preview(Schema):
 def default_template(kind: str, language: str) -> DocumentTemplate | None:
     if language != "uk" or kind not in DEFAULT_TEMPLATES:
         return None
-    return DocumentTemplate(kind=kind, language="uk", body=DEFAULT_TEMPLATES[kind], version=0)  # type: ignore[arg-type]
+    return DocumentTemplate(kind=kind, language="uk", body=DEFAULT_TEMPLATES[kind], version=0)
 
 
 @lru_cache(maxsize=1)

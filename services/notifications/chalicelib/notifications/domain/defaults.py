@@ -194,8 +194,8 @@ def _defaults() -> dict[str, Template]:
                 found[key] = Template(
                     id=key,
                     name=name,
-                    channel=channel,  # type: ignore[arg-type]
-                    locale=locale,  # type: ignore[arg-type]
+                    channel=channel,
+                    locale=locale,
                     subject=subject if channel == "email" else None,
                     body=body,
                     edited=False,

@@ -313,7 +313,6 @@ class MailingStore:
             f"MAILED#{mailing_id}", limit=limit, last_evaluated_key=decode_cursor(cursor, secret)
         )
         items = [
-            Recipient(client_id=item.sk, message_id=item.message_id, outcome=item.outcome)  # type: ignore[arg-type]
-            for item in result
+            Recipient(client_id=item.sk, message_id=item.message_id, outcome=item.outcome) for item in result
         ]
         return items, encode_cursor(result.last_evaluated_key, secret)
