@@ -32,6 +32,7 @@ types: $(STAMP)
 	@for service in $(SERVICES); do \
 		echo "mypy services/$$service"; \
 		(cd services/$$service && ../../$(BIN)/mypy --config-file ../../pyproject.toml \
+			--cache-dir ../../.mypy_cache/services-$$service \
 			--explicit-package-bases app.py chalicelib) || exit 1; \
 	done
 

@@ -23,14 +23,12 @@ from pynamodb.exceptions import DoesNotExist
 from lanka_platform import access, observability
 from lanka_platform.auth import Principal, principal_from_request_context
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
-from lanka_platform.storage import ConditionFailed, IdempotencyRecord, Store, UnitOfWork
+from lanka_platform.storage import ATTEMPTS, IdempotencyRecord, Store, UnitOfWork, commit_retrying
 
 if TYPE_CHECKING:
     from lanka_platform.service import LankaService
 
 JSON = "application/json"
-# How many times a view runs while another request changes what it read (`retried`).
-ATTEMPTS = 3
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -219,38 +217,32 @@ class Api:
             kwargs["body"] = self._parse_body(spec.body, request)
         if spec.query is not None:
             kwargs["query"] = _parse(spec.query, dict(request.query_params or {}), "query")
-        for attempt in range(ATTEMPTS):
-            call = Call(self.service, request, principal, path_params)
+
+        def attempt(unit: UnitOfWork) -> Response | tuple[int, Any]:
+            call = Call(self.service, request, principal, path_params, unit)
             claim = self._idempotency_claim(spec, call, request)
             if isinstance(claim, Response):
                 return claim
             result = spec.view(call, **path_params, **kwargs)
             if isinstance(result, Response):
-                # A file (a report as CSV): a view that returns one writes nothing.
+                # A page or a file (a report as CSV): what the view wrote still commits.
                 return result
             status, body = _dump(spec, result)
-            if call._unit is not None:
-                last = attempt == ATTEMPTS - 1
-                # The last attempt answers what its conflict means (a 409).
-                call.unit.retried = frozenset() if last else spec.retried
-                if claim is not None:
-                    call.unit.put(
-                        claim.record(self.service, status, body),
-                        condition=claim.condition(self.service),
-                        on_conflict=lambda: Problem.conflict(
-                            "Another request with this Idempotency-Key got there first; "
-                            "retry to get its answer."
-                        ),
-                    )
-                try:
-                    call.unit.commit()
-                except ConditionFailed as failed:
-                    if failed.tag in call.unit.retried:
-                        continue
-                    raise
-                self.service.relay(call.unit.events)
-            return json_response(body, status)
-        raise AssertionError("unreachable: the last attempt answers or raises")
+            if claim is not None and not unit.is_empty:
+                unit.put(
+                    claim.record(self.service, status, body),
+                    condition=claim.condition(self.service),
+                    on_conflict=lambda: Problem.conflict(
+                        "Another request with this Idempotency-Key got there first; retry to get its answer."
+                    ),
+                )
+            return status, body
+
+        answer, unit = commit_retrying(
+            self.service.store.unit_of_work, attempt, spec.retried, attempts=ATTEMPTS if spec.retried else 1
+        )
+        self.service.relay(unit.events)
+        return answer if isinstance(answer, Response) else json_response(answer[1], answer[0])
 
     def _parse_body(self, model: type[BaseModel], request: Request) -> BaseModel:
         raw = _raw_body(request)

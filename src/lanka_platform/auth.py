@@ -27,6 +27,8 @@ FIELD_ROLES = frozenset({"measurer", "designer", "production", "installer"})
 ALL_ROLES = frozenset({ADMIN, HEAD, MANAGER}) | FIELD_ROLES
 # Roles that see every client and deal and can reassign them.
 SUPERVISORS = frozenset({ADMIN, HEAD})
+# The office: who works with clients and deals at a desk (the field roles do not).
+OFFICE = frozenset({ADMIN, HEAD, MANAGER})
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,13 @@ class Problem(Exception):
         return cls(409, "Conflict", detail, extra=extra)
 
     @classmethod
+    def busy(cls) -> Problem:
+        """Too many requests raced for the same thing: the caller should try again."""
+        return cls(
+            503, "Busy", "Too many changes are being made at once; try again.", headers={"Retry-After": "1"}
+        )
+
+    @classmethod
     def too_large(cls, limit: int) -> Problem:
         return cls(413, "Request body too large", f"The body must not exceed {limit} bytes.")
 

@@ -22,13 +22,14 @@ from lanka_platform.api import Api, Call, CorsPolicy, json_response, openapi_doc
 from lanka_platform.clock import Clock
 from lanka_platform.events import Contract
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel
+from lanka_platform.storage import ATTEMPTS, Store, TableModel, UnitOfWork, commit_retrying
 
 if TYPE_CHECKING:
     from lanka_platform.consumer import Consumer, Handler
     from lanka_platform.settings import Settings
 
 C = TypeVar("C", bound=Contract)
+T = TypeVar("T")
 STAFF_DEACTIVATED = "StaffDeactivated"
 
 # Chalice needs the pool ARN when routes are declared; the CDK app overrides it in the
@@ -120,6 +121,24 @@ class LankaService:
 
     def relay(self, envelopes: Sequence[Any]) -> None:
         publisher.relay(self.bus, envelopes, self.name)
+
+    def commit(
+        self,
+        build: Callable[[UnitOfWork], T],
+        retried: Iterable[str] = (),
+        *,
+        attempts: int = ATTEMPTS,
+        exhausted: Callable[[], Exception] | None = None,
+    ) -> T:
+        """Build a unit of work, commit it (again from fresh reads while a `retried` write
+        finds its reads changed: `storage.commit_retrying`), then publish its events: what
+        a route does for its view, for work done outside one (an event's side job, a
+        webhook's payment)."""
+        result, unit = commit_retrying(
+            self.store.unit_of_work, build, retried, attempts=attempts, exhausted=exhausted
+        )
+        self.relay(unit.events)
+        return result
 
     # ------------------------------------------------------------------ declarations
 

@@ -9,6 +9,8 @@ them, so that four services can share one process locally without sharing a tabl
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,8 +33,15 @@ if TYPE_CHECKING:
 
 OUTBOX_PK = "OUTBOX"
 MAX_TRANSACTION_ITEMS = 100
+# How many times a unit of work is built again from fresh reads while another request keeps
+# changing what it read (see `commit_retrying`).
+ATTEMPTS = 3
+# For writes that many requests race for at once (the next number of a document, the sum
+# paid of one invoice): twenty invoices made in one second must all get their numbers.
+CONTENDED_ATTEMPTS = 60
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 class SharedConnection(Connection):
@@ -335,3 +344,38 @@ class UnitOfWork:
 
 
 _ORDER = {"condition_check": 0, "delete": 1, "put": 2, "update": 3}
+
+
+def commit_retrying(
+    new_unit: Callable[[], UnitOfWork],
+    build: Callable[[UnitOfWork], T],
+    retried: Iterable[str],
+    *,
+    attempts: int = ATTEMPTS,
+    exhausted: Callable[[], Exception] | None = None,
+) -> tuple[T, UnitOfWork]:
+    """Build a unit of work from fresh reads and commit it; again, while one of its writes
+    tagged in `retried` fails because another request changed what it read meanwhile (a
+    version, a number, a paid sum). The one retry loop of the platform: routes marked
+    `retried`, documents' numbers and payments all go through it.
+
+    Attempts are spread by a small random wait, so that racing requests do not meet again at
+    once. When they run out, the last one answers what its conflict means (the write's own
+    `on_conflict`, e.g. a 409) or, if given, `exhausted()` (e.g. a 503 "busy")."""
+    retrying = frozenset(retried)
+    for attempt in range(attempts):
+        unit = new_unit()
+        last = attempt == attempts - 1
+        unit.retried = frozenset() if last and exhausted is None else retrying
+        result = build(unit)
+        try:
+            unit.commit()
+        except ConditionFailed as failed:
+            if failed.tag not in unit.retried:
+                raise
+            if last and exhausted is not None:
+                raise exhausted() from failed
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter only
+            continue
+        return result, unit
+    raise AssertionError("unreachable: the last attempt answers or raises")

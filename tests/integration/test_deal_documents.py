@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from deal_world import Tap
 from document_world import ADMIN, REQUISITES, api, ok, pdf_text, priced_deal, set_requisites
+from werkzeug.test import Client
 
 from lanka_platform.contracts.deals import DocumentRequested
 from lanka_platform.ids import new_id
@@ -48,30 +49,20 @@ def test_explicit_lines_make_the_total(world):
 
 
 def test_twenty_concurrent_generations_get_twenty_consecutive_numbers(world):
-    # given
-    from chalicelib.deals.api.documents import committed, make_document
-    from chalicelib.deals.domain.documents import NewDocument
-    from chalicelib.deals.store import DealStore
-    from chalicelib.deals.store.documents import NUMBER_TAG
-
-    deals = world.services["deals"]
+    # given a deal, and twenty requests for an invoice of it made at the same moment
     made = priced_deal(world, 50_000)
-    store = deals.store
-    deal = DealStore(store).get(made["id"])
-    numbers: list[str] = []
+    headers = world.headers()
+    answers: list[tuple[int, dict[str, object]]] = []
     failures: list[BaseException] = []
+    start = threading.Barrier(20)
 
     def generate() -> None:
+        # Each request its own HTTP client, as twenty browsers would be.
+        http = Client(world.http.application)
         try:
-            document_id = new_id()
-            document = committed(
-                store,
-                lambda unit: make_document(
-                    store, unit, deal, NewDocument(), document_id=document_id, by=None
-                ),
-                (NUMBER_TAG,),
-            )
-            numbers.append(document.number)
+            start.wait()
+            response = http.post(f"/api/deals/deals/{made['id']}/documents", json={}, headers=headers)
+            answers.append((response.status_code, response.get_json()))
         except BaseException as error:  # a failure is reported below, not lost in a thread
             failures.append(error)
 
@@ -81,8 +72,10 @@ def test_twenty_concurrent_generations_get_twenty_consecutive_numbers(world):
         thread.start()
     for thread in threads:
         thread.join()
-    # then
+    # then every request made its invoice, numbered one after another
     assert failures == []
+    assert sorted(status for status, _ in answers) == [201] * 20, answers
+    numbers = [str(body["number"]) for _, body in answers]
     sequences = sorted(int(number.rsplit("-", 1)[1]) for number in numbers)
     assert sequences == list(range(1, 21))
     listed = ok(api(world, "GET", f"/deals/{made['id']}/documents"))["items"]

@@ -130,3 +130,67 @@ def test_claims_without_subject_are_unauthorized():
 def test_frozen_clock_drives_ulids_in_order():
     base = datetime(2026, 11, 27, tzinfo=UTC)
     assert id_at(base) < id_at(base + timedelta(milliseconds=1))
+
+
+class _Unit:
+    """A unit of work whose commit fails on the tags of a script, one per commit."""
+
+    def __init__(self, script: list[str | None]) -> None:
+        self.script = script
+        self.retried: frozenset[str] = frozenset()
+
+    def commit(self) -> None:
+        from lanka_platform.storage import ConditionFailed
+
+        tag = self.script.pop(0)
+        if tag is not None:
+            raise ConditionFailed(tag)
+
+
+def _retrying(script: list[str | None], **options):
+    from lanka_platform.storage import commit_retrying
+
+    built: list[_Unit] = []
+
+    def new_unit() -> _Unit:
+        return _Unit(script)
+
+    def build(unit: _Unit) -> int:
+        built.append(unit)
+        return len(built)
+
+    result, unit = commit_retrying(new_unit, build, ["sheet"], **options)  # type: ignore[arg-type]
+    return result, unit, built
+
+
+def test_a_unit_of_work_is_built_again_from_fresh_reads_while_its_reads_changed():
+    # given two commits that find the sheet changed, then one that holds
+    # when
+    result, unit, built = _retrying(["sheet", "sheet", None])
+    # then it was built three times, each on a new unit, and the last one answers
+    assert result == 3
+    assert len({id(each) for each in built}) == 3
+    assert unit is built[-1]
+
+
+def test_the_last_attempt_answers_what_its_conflict_means_and_a_stranger_conflict_at_once():
+    from lanka_platform.storage import ConditionFailed
+
+    # when every attempt finds the sheet changed
+    with pytest.raises(ConditionFailed) as last:
+        _retrying(["sheet", "sheet", "sheet"], attempts=3)
+    # then the last attempt was made with nothing retried (its write's own conflict answers)
+    assert last.value.tag == "sheet"
+    # and a conflict of another write is not retried at all
+    script: list[str | None] = ["version", None]
+    with pytest.raises(ConditionFailed):
+        _retrying(script)
+    assert script == [None]
+
+
+def test_attempts_that_run_out_answer_busy_when_asked_to():
+    # when many racing requests keep taking the number
+    with pytest.raises(Problem) as busy:
+        _retrying(["sheet"] * 5, attempts=5, exhausted=Problem.busy)
+    # then
+    assert (busy.value.status, busy.value.headers) == (503, {"Retry-After": "1"})

@@ -20,12 +20,10 @@ from chalicelib.booking.store.bookings import SHEETS
 from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from lanka_platform.api import Call
-from lanka_platform.auth import Principal
+from lanka_platform.auth import OFFICE, Principal
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-
-OFFICE = ("admin", "head", "manager")
 
 
 class StaffBookingBody(Schema):

@@ -332,8 +332,6 @@ def unsubscribe(call: Call, query: UnsubscribeQuery) -> UnsubscribeAnswer | Resp
         if not _signed(call, client, signature):
             return _page(403, _INVALID)
         _withdraw(call, str(client))
-        call.unit.commit()  # a page is the answer here, so this view commits its own writes
-        call.service.relay(call.unit.events)
         return _page(200, _DONE)
     if kind != "application/json":
         raise Problem.unsupported_media_type()

@@ -7,11 +7,11 @@ jobs they are assigned, and of those only the visit card (name, phones, addresse
 
 from __future__ import annotations
 
-from lanka_platform.auth import MANAGER, Principal
+from lanka_platform.auth import FIELD_ROLES, MANAGER, OFFICE, SUPERVISORS, Principal
 
-OFFICE_ROLES = ("admin", "head", "manager")
-SUPERVISOR_ROLES = ("admin", "head")
-FIELD_ROLES = ("measurer", "designer", "production", "installer")
+OFFICE_ROLES = OFFICE
+SUPERVISOR_ROLES = SUPERVISORS
+__all__ = ["FIELD_ROLES", "OFFICE_ROLES", "SUPERVISOR_ROLES", "can_see_owner"]
 
 
 def can_see_owner(by: Principal, owner_id: str | None) -> bool:

@@ -19,13 +19,11 @@ from chalicelib.deals.store import ClientDirectory, DealStore, TaskStore, TimerS
 from chalicelib.deals.store.calls import CallStore
 
 from lanka_platform.api import Call as ApiCall
-from lanka_platform.auth import MANAGER
+from lanka_platform.auth import MANAGER, OFFICE
 from lanka_platform.contracts import notifications as notification_events
 from lanka_platform.events import Envelope
 from lanka_platform.ids import new_id
 from lanka_platform.storage import Store, UnitOfWork
-
-OFFICE = ("admin", "head", "manager")
 
 
 @service.route(

@@ -23,6 +23,7 @@ from chalicelib.deals.store import ClientDirectory, DealStore, PipelineStore, Ru
 from pydantic import ConfigDict, Field
 
 from lanka_platform.api import Call
+from lanka_platform.auth import OFFICE
 from lanka_platform.contracts import clients as client_events
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import Envelope
@@ -31,7 +32,6 @@ from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
 from lanka_platform.storage import UnitOfWork
 
-OFFICE = ("admin", "head", "manager")
 SUPERVISORS = ("admin", "head")
 DEFAULT_PIPELINE_ID = "furniture"
 

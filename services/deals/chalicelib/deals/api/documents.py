@@ -13,9 +13,6 @@ automation asked to send goes out from there, once its file exists.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
 
@@ -46,22 +43,20 @@ from pydantic import ConfigDict, Field
 
 from lanka_platform import links, observability, throttle
 from lanka_platform.api import Call, RouteSpec, problem_response
+from lanka_platform.auth import OFFICE
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import ConditionFailed, Store, UnitOfWork
+from lanka_platform.storage import CONTENDED_ATTEMPTS, Store, UnitOfWork
 
-OFFICE = ("admin", "head", "manager")
 ADMIN = ("admin",)
 # A staff download link is short-lived; a link sent to a client lasts a month.
 DOWNLOAD_SECONDS = 300
 CLIENT_LINK_DAYS = 30
 LINK_PURPOSE = "document"
 PUBLIC_PATH = "/public/documents/{document_id}"
-# How many times a request retries a number or a paid sum someone else took meanwhile.
-MAX_ATTEMPTS = 60
 # Templates named by automation rules, and what they make.
 TEMPLATE_KINDS = {
     "invoice": "invoice",
@@ -101,31 +96,6 @@ class PublicLinkQuery(Schema):
 
     expires: int = Field(ge=0, description="Unix time the link stops working")
     signature: str = Field(min_length=10, max_length=64)
-
-
-# ------------------------------------------------------------------------------ committing
-
-
-def committed(store: Store, build: Callable[[UnitOfWork], T], retried: tuple[str, ...]) -> T:
-    """Build and commit a unit of work, again from fresh reads while it fails on one of the
-    `retried` conditions (a number or a paid sum someone else took meanwhile); then publish
-    its events."""
-    for attempt in range(MAX_ATTEMPTS):
-        unit = store.unit_of_work()
-        result = build(unit)
-        try:
-            unit.commit()
-        except ConditionFailed as failed:
-            if failed.tag not in retried:
-                raise
-            # Spread the retries, so that racing requests do not meet again at once.
-            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311 - jitter only
-            continue
-        service.relay(unit.events)
-        return result
-    raise Problem(
-        503, "Busy", "Too many documents are being made at once; try again.", headers={"Retry-After": "1"}
-    )
 
 
 # ------------------------------------------------------------------------------ requisites
@@ -338,12 +308,13 @@ def generate_document(call: Call, deal_id: str, body: NewDocument) -> DocumentVi
     PDF in the documents bucket."""
     deal = _visible_deal(call, deal_id)
     document_id = new_id()
-    document = committed(
-        call.store,
+    document = service.commit(
         lambda unit: make_document(
             call.store, unit, deal, body, document_id=document_id, by=call.user.user_id
         ),
         (NUMBER_TAG,),
+        attempts=CONTENDED_ATTEMPTS,
+        exhausted=Problem.busy,
     )
     # The number is taken; the PDF is made now, so that the answer's file is there (and,
     # should this fail, again when `DocumentGenerated` comes back).

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from chalicelib.deals.api.documents import OFFICE, committed
 from chalicelib.deals.domain import deals as dealing
 from chalicelib.deals.domain import payments as paying
 from chalicelib.deals.domain.deals import Deal
@@ -34,12 +33,12 @@ from pydantic import ValidationError
 
 from lanka_platform import observability, throttle
 from lanka_platform.api import Call
+from lanka_platform.auth import OFFICE
 from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import Store, UnitOfWork
+from lanka_platform.storage import CONTENDED_ATTEMPTS, Store, UnitOfWork
 
-HAND = ("admin", "head", "manager")
 WEBHOOK_PER_MINUTE = 120
 RETRIED = (PAID_TAG, DEAL_PAID_TAG)
 PUBLIC_PROBLEMS = (400, 401, 404, 409, 413, 422, 429)
@@ -90,7 +89,7 @@ def pay(
         return paying.record(unit, LedgerStore(store), DocumentStore(store), deal, invoice, payment)
 
     payment_id = new_id()
-    return committed(store, build, RETRIED)
+    return service.commit(build, RETRIED, attempts=CONTENDED_ATTEMPTS, exhausted=Problem.busy)
 
 
 def _invoice(store: Store, deal: Deal, document_id: str | None) -> Document | None:
@@ -111,7 +110,7 @@ def _invoice(store: Store, deal: Deal, document_id: str | None) -> Document | No
     body=ManualPayment,
     response=Payment,
     status=201,
-    roles=HAND,
+    roles=OFFICE,
     problems=[409],
 )
 def record_payment(call: Call, deal_id: str, body: ManualPayment) -> Payment:

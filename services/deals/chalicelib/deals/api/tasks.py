@@ -16,12 +16,11 @@ from chalicelib.deals.store import DealStore, OverdueList, PipelineStore, TaskSt
 from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform.api import Call
-from lanka_platform.auth import ALL_ROLES
+from lanka_platform.auth import ALL_ROLES, OFFICE
 from lanka_platform.problems import Problem
 from lanka_platform.resources import STAFF_GROUPS
 from lanka_platform.schema import Schema
 
-OFFICE = ("admin", "head", "manager")
 STAFF = tuple(sorted(ALL_ROLES))
 
 

@@ -25,7 +25,7 @@ from chalicelib.notifications.store import ConversationStore, InboundStore, Mess
 from pydantic import ConfigDict, Field
 
 from lanka_platform.api import Call
-from lanka_platform.auth import Principal
+from lanka_platform.auth import OFFICE, Principal
 from lanka_platform.contracts.clients import (
     ClientCreated,
     ClientErased,
@@ -38,9 +38,6 @@ from lanka_platform.ids import new_id
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
 from lanka_platform.storage import Store, UnitOfWork
-
-OFFICE = ("admin", "head", "manager")
-
 
 # ------------------------------------------------------------------------------ filing
 
