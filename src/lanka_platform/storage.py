@@ -24,7 +24,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from lanka_platform import aws
+from lanka_platform import aws, ports
 from lanka_platform.clock import Clock, to_iso, utc_now
 from lanka_platform.problems import Problem
 
@@ -189,6 +189,14 @@ def _bound_copy(model: type[TableModel], settings: Settings) -> type[TableModel]
         },
     )
     return type(model.__name__, (model,), {"Meta": meta, "__module__": model.__module__})
+
+
+def writes(unit: ports.UnitOfWork) -> UnitOfWork:
+    """The DynamoDB unit of work behind `unit`: a store of this package adds its writes to
+    the unit the domain hands it, which the platform made from this store."""
+    if not isinstance(unit, UnitOfWork):
+        raise TypeError(f"a DynamoDB store was handed a {type(unit).__name__}, not its own unit of work")
+    return unit
 
 
 class ConditionFailed(Exception):

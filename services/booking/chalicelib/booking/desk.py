@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chalicelib.booking.domain.visits import Desk
 from chalicelib.booking.store import BookingBook, Directory, OfferingCatalog
 
 from lanka_platform.storage import Store
 
 
-def desk_of(store: Store) -> Desk:
+@dataclass(frozen=True)
+class TableDesk(Desk):
+    """The desk the routes and handlers work with: the rules' ports as the table's stores,
+    which the routes also use for what the rules do not do (settings, lists)."""
+
+    catalog: OfferingCatalog
+    directory: Directory
+    book: BookingBook
+
+
+def desk_of(store: Store) -> TableDesk:
     settings = store.settings
-    return Desk(
+    return TableDesk(
         catalog=OfferingCatalog(store),
         directory=Directory(store),
         book=BookingBook(store, settings.timezone),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from chalicelib.booking.desk import desk_of
+from chalicelib.booking.desk import TableDesk, desk_of
 from chalicelib.booking.domain import visits
 from chalicelib.booking.domain.bookings import Booking, CalendarEntry, Handover
 from chalicelib.booking.domain.calendar import visit_of
@@ -228,7 +228,7 @@ def calendar(call: Call, query: CalendarQuery) -> CalendarView:
     )
 
 
-def _shown(desk: visits.Desk, booking: Booking) -> Booking:
+def _shown(desk: TableDesk, booking: Booking) -> Booking:
     """The booking as the office reads it: its times in the company's zone (a copy: what
     is stored stays UTC)."""
     return booking.model_copy(
@@ -261,14 +261,14 @@ def handovers(call: Call) -> Handovers:
     )
 
 
-def _may_see(desk: visits.Desk, user: Principal, owner_id: str | None) -> bool:
+def _may_see(desk: TableDesk, user: Principal, owner_id: str | None) -> bool:
     if user.has_any(OFFICE):
         return True
     member = desk.directory.member(owner_id) if owner_id else None
     return member is not None and member.user_id == user.user_id
 
 
-def _current(desk: visits.Desk, booking_id: str, version: int) -> Booking:
+def _current(desk: TableDesk, booking_id: str, version: int) -> Booking:
     booking = desk.book.get(booking_id)
     if booking is None:
         raise Problem.not_found("The booking")

@@ -28,8 +28,9 @@ from lanka_platform.api import replay_key
 from lanka_platform.contracts import booking as events
 from lanka_platform.contracts import clients as client_events
 from lanka_platform.events import Envelope, envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import IdempotencyRecord, UnitOfWork
+from lanka_platform.storage import IdempotencyRecord, writes
 
 
 @service.handles(client_events.ClientRequestReceived)
@@ -67,7 +68,7 @@ def on_client_erased(event: Envelope[client_events.ClientErased], unit: UnitOfWo
         )
         desk.book.update(unit, booking, after)
         for record in records.gsi1.query(replay_key(booking.id)):
-            unit.delete(record)
+            writes(unit).delete(record)
 
 
 @service.handles(client_events.StaffDeactivated)

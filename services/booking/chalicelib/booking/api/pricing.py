@@ -32,9 +32,9 @@ from lanka_platform.api import Call
 from lanka_platform.contracts.clients import ClientMerged, ClientRequestReceived
 from lanka_platform.contracts.deals import DealCreated
 from lanka_platform.events import Envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 EDITORS = ("admin", "head")
 OFFICE = ("admin", "head", "manager", "designer")
@@ -276,7 +276,7 @@ def save_widget_settings(call: Call, body: WidgetSettings) -> WidgetSettings:
 def on_quote_client_known(event: Envelope[ClientRequestReceived], unit: UnitOfWork) -> None:
     """A visitor's quote learns its client; the contact details it kept are dropped (the
     client card holds them). Requests that are not quotes are the bookings' business."""
-    store = Quotes(unit.store)
+    store = Quotes(service.store)
     stored = store.get(event.data.request_id)
     if stored is None or stored.quote.client_id is not None:
         return
@@ -289,7 +289,7 @@ def on_quote_deal_opened(event: Envelope[DealCreated], unit: UnitOfWork) -> None
     """A visitor's quote learns the deal opened for it."""
     if not event.data.request_id:
         return
-    store = Quotes(unit.store)
+    store = Quotes(service.store)
     stored = store.get(event.data.request_id)
     if stored is None or stored.quote.deal_id is not None:
         return
@@ -315,4 +315,4 @@ retention_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="rete
 @service.handles(ClientMerged)
 def on_quote_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
     """A merged client's quotes belong to the client it was merged into."""
-    Quotes(unit.store).repoint_client(unit, event.data.merged_id, event.data.survivor_id)
+    Quotes(service.store).repoint_client(unit, event.data.merged_id, event.data.survivor_id)

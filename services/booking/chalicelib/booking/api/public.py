@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from chalicelib.booking.desk import catalog_of, desk_of
+from chalicelib.booking.desk import TableDesk, catalog_of, desk_of
 from chalicelib.booking.domain import visits
 from chalicelib.booking.domain.bookings import Booking, Visitor
 from chalicelib.booking.domain.calendar import DayOffers, DaySlots, moment_of, visit_of
@@ -335,7 +335,7 @@ def _decoy(body: PublicBookingBody) -> BookingAnswer:
     )
 
 
-def _answer(desk: visits.Desk, booking: Booking) -> BookingAnswer:
+def _answer(desk: TableDesk, booking: Booking) -> BookingAnswer:
     policy = desk.directory.policy()
     return BookingAnswer(
         booking_id=booking.id,
@@ -348,7 +348,7 @@ def _answer(desk: visits.Desk, booking: Booking) -> BookingAnswer:
     )
 
 
-def _managed(call: Call, booking_id: str, token: str) -> tuple[visits.Desk, Booking]:
+def _managed(call: Call, booking_id: str, token: str) -> tuple[TableDesk, Booking]:
     throttle.limit(call.store, call.request, "booking-manage", MANAGE_PER_MINUTE)
     desk = desk_of(call.store)
     visits.check_token(desk, booking_id, token)
@@ -358,7 +358,7 @@ def _managed(call: Call, booking_id: str, token: str) -> tuple[visits.Desk, Book
     return desk, booking
 
 
-def _view(desk: visits.Desk, booking: Booking) -> ManagedBooking:
+def _view(desk: TableDesk, booking: Booking) -> ManagedBooking:
     policy = desk.directory.policy()
     return ManagedBooking(
         booking_id=booking.id,

@@ -15,9 +15,9 @@ from typing import Protocol
 from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform.money import Money
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 QUARTER = 15
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"

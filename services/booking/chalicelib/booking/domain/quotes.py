@@ -25,9 +25,9 @@ from lanka_platform import links
 from lanka_platform.contracts.booking import QuoteAccepted, WidgetRequestReceived
 from lanka_platform.events import envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 ACCEPT_PURPOSE = "quote-accept"
 Status = Literal["open", "accepted"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from chalicelib.booking.domain import invite
@@ -14,6 +14,8 @@ from chalicelib.booking.domain.bookings import Booking
 from chalicelib.booking.domain.calendar import (
     Calendar,
     DayOffers,
+    Holdings,
+    Resource,
     Situation,
     StaffMember,
     Visit,
@@ -26,32 +28,72 @@ from chalicelib.booking.domain.calendar import (
     on_grid,
     visit_of,
 )
-from chalicelib.booking.domain.catalog import Offering, offerings_by_keys
+from chalicelib.booking.domain.catalog import Catalog, Offering, offerings_by_keys
 from chalicelib.booking.domain.policy import BookingPolicy
 
 from lanka_platform import links
 from lanka_platform.contracts import booking as events
 from lanka_platform.events import envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import UnitOfWork
 
-if TYPE_CHECKING:
-    from chalicelib.booking.store.bookings import BookingBook
-    from chalicelib.booking.store.catalog import OfferingCatalog
-    from chalicelib.booking.store.directory import Directory, Known
+
+@dataclass(frozen=True)
+class Known:
+    """The catalog and the staff as they were at one stamp of the directory."""
+
+    stamp: str
+    offerings: tuple[Offering, ...]
+    staff: tuple[StaffMember, ...]
+
+
+class Directory(Protocol):
+    """The specialists, resources and travel zones, and the stamp of their last change."""
+
+    stamp_key: tuple[str, str]
+
+    def stamp(self) -> str | None: ...
+    def known(self) -> Known | None: ...
+    def remember(
+        self, stamp: str | None, offerings: Sequence[Offering], staff: Sequence[StaffMember]
+    ) -> None: ...
+    def staff(self) -> list[StaffMember]: ...
+    def member(self, staff_id: str) -> StaffMember | None: ...
+    def resources(self) -> list[Resource]: ...
+    def zones(self) -> Zones: ...
+
+
+class Book(Protocol):
+    """The bookings and the calendars' sheets they claim time on."""
+
+    def busy(
+        self,
+        owner_ids: list[str],
+        start: datetime,
+        end: datetime,
+        ignoring: str | None = None,
+        *,
+        rows: bool = True,
+    ) -> dict[str, Holdings]: ...
+    def claims_checked(
+        self, owner_ids: list[str], start: datetime, end: datetime, check: tuple[str, str]
+    ) -> tuple[dict[str, Holdings], dict[str, Any] | None] | None: ...
+    def move(self, unit: UnitOfWork, before: Booking, after: Booking) -> None: ...
+    def cancel(self, unit: UnitOfWork, before: Booking, after: Booking) -> None: ...
+
 
 MANAGE = "booking-manage"
 # A manage link works until a week after the visit.
 LINK_LIFETIME_AFTER_VISIT = timedelta(days=7)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Desk:
     """What the booking rules work with: the calendars, the directory, the clock."""
 
-    catalog: OfferingCatalog
+    catalog: Catalog
     directory: Directory
-    book: BookingBook
+    book: Book
     now: datetime
     time_zone: str
     link_secret: str

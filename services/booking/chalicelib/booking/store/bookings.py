@@ -64,8 +64,9 @@ from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribu
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import to_iso
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import MAX_TRANSACTION_ITEMS, Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import MAX_TRANSACTION_ITEMS, Gsi1, Store, TableModel, writes
 
 TAKEN = (
     "Цей час щойно зайняли — оберіть, будь ласка, інший. "
@@ -396,7 +397,7 @@ class BookingBook:
 
     def flag(self, unit: UnitOfWork, handover: Handover) -> None:
         """List a leaver's booking for the office to re-assign."""
-        unit.put(
+        writes(unit).put(
             self._handovers(
                 pk="HANDOVER",
                 sk=f"{to_iso(handover.starts_at)}#{handover.booking_id}",
@@ -418,7 +419,7 @@ class BookingBook:
     # writes --------------------------------------------------------------------------
 
     def add(self, unit: UnitOfWork, booking: Booking) -> None:
-        unit.put(self._booking_item(booking), condition=self._bookings.pk.does_not_exist())
+        writes(unit).put(self._booking_item(booking), condition=self._bookings.pk.does_not_exist())
         self._put_entries(unit, booking)
         claims = {
             (owner, moment)
@@ -441,7 +442,7 @@ class BookingBook:
         kept = set(self._entry_keys(after))
         for pk, sk in self._entry_keys(before):
             if (pk, sk) not in kept:
-                unit.delete(self._entries(pk=pk, sk=sk))
+                writes(unit).delete(self._entries(pk=pk, sk=sk))
         self._put_entries(unit, after)
         old = {(o, m) for o in before.owners for m in buckets(before.claim_start, before.claim_end)}
         new = {(o, m) for o in after.owners for m in buckets(after.claim_start, after.claim_end)}
@@ -496,7 +497,7 @@ class BookingBook:
         )
 
     def _replace(self, unit: UnitOfWork, before: Booking, after: Booking) -> None:
-        unit.put(
+        writes(unit).put(
             self._booking_item(after),
             condition=self._bookings.version == before.version,
             on_conflict=lambda: Problem.conflict(
@@ -507,7 +508,9 @@ class BookingBook:
     def _unflag(self, unit: UnitOfWork, booking: Booking) -> None:
         """Off the handover list, if it was on it (a delete of no item writes nothing)."""
         if booking.kind == "booking":
-            unit.delete(self._handovers(pk="HANDOVER", sk=f"{to_iso(booking.starts_at)}#{booking.id}"))
+            writes(unit).delete(
+                self._handovers(pk="HANDOVER", sk=f"{to_iso(booking.starts_at)}#{booking.id}")
+            )
 
     def _entry_keys(self, booking: Booking) -> list[tuple[str, str]]:
         sk = f"{to_iso(booking.claim_start)}#{booking.id}"
@@ -517,11 +520,11 @@ class BookingBook:
     def _put_entries(self, unit: UnitOfWork, booking: Booking) -> None:
         data = CalendarEntry.of(booking).model_dump_json()
         for pk, sk in self._entry_keys(booking):
-            unit.put(self._entries(pk=pk, sk=sk, data=data))
+            writes(unit).put(self._entries(pk=pk, sk=sk, data=data))
 
     def _delete_entries(self, unit: UnitOfWork, booking: Booking) -> None:
         for pk, sk in self._entry_keys(booking):
-            unit.delete(self._entries(pk=pk, sk=sk))
+            writes(unit).delete(self._entries(pk=pk, sk=sk))
 
     def _sheet_keys(self, booking: Booking) -> list[tuple[str, str]]:
         months = _months(booking.claim_start, booking.claim_end, self._zone)
@@ -562,7 +565,7 @@ class BookingBook:
             pending[:] = actions
             return
         self._pending.setdefault((pk, sk), []).append((unit, actions))
-        unit.update(
+        writes(unit).update(
             model(pk=pk, sk=sk),
             actions=actions,
             condition=model.v.does_not_exist() if version == 0 else model.v == version,
@@ -576,7 +579,7 @@ class BookingBook:
     def _claim(self, unit: UnitOfWork, owner: str, moment: datetime, booking: Booking) -> None:
         model = self._claims
         group = f"{booking.group}@{to_iso(booking.starts_at)}"
-        unit.update(
+        writes(unit).update(
             self._claim_item(owner, moment),
             actions=[model.used.add(1), model.group.set(group)],
             condition=model.used.does_not_exist()
@@ -587,11 +590,11 @@ class BookingBook:
         )
 
     def _release(self, unit: UnitOfWork, owner: str, moment: datetime) -> None:
-        unit.update(self._claim_item(owner, moment), actions=[self._claims.used.add(-1)])
+        writes(unit).update(self._claim_item(owner, moment), actions=[self._claims.used.add(-1)])
 
     def _regroup(self, unit: UnitOfWork, owner: str, moment: datetime, booking: Booking) -> None:
         model = self._claims
-        unit.update(
+        writes(unit).update(
             self._claim_item(owner, moment),
             actions=[model.group.set(f"{booking.group}@{to_iso(booking.starts_at)}")],
             condition=model.used == 1,

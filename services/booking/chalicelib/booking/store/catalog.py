@@ -16,8 +16,9 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 _CATALOG = "CATALOG"
 
@@ -38,7 +39,7 @@ class OfferingCatalog:
     def add(self, unit: UnitOfWork, offering: Offering) -> None:
         mark_changed(self._store, unit)
         item = self._items(pk=_CATALOG, sk=f"OFFERING#{offering.key}", data=offering.model_dump_json())
-        unit.put(
+        writes(unit).put(
             item,
             condition=self._items.pk.does_not_exist(),
             on_conflict=lambda: Problem.conflict(f"A service with the key «{offering.key}» already exists."),
@@ -47,7 +48,7 @@ class OfferingCatalog:
     def replace(self, unit: UnitOfWork, offering: Offering) -> None:
         mark_changed(self._store, unit)
         item = self._items(pk=_CATALOG, sk=f"OFFERING#{offering.key}", data=offering.model_dump_json())
-        unit.put(
+        writes(unit).put(
             item, condition=self._items.pk.exists(), on_conflict=lambda: Problem.not_found("The service")
         )
 

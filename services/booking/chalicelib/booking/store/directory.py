@@ -22,19 +22,20 @@ exactly what was stored when it read the stamp.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from chalicelib.booking.domain.calendar import Resource, StaffMember, Zones
 from chalicelib.booking.domain.catalog import Offering
 from chalicelib.booking.domain.policy import BookingPolicy
+from chalicelib.booking.domain.visits import Known
 from pydantic import BaseModel
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 S = TypeVar("S", bound=BaseModel)
 STAMP = ("SETTINGS", "STAMP")
@@ -49,15 +50,6 @@ class DirectoryItem(TableModel):
 MODELS = (DirectoryItem,)
 
 
-@dataclass(frozen=True)
-class Known:
-    """The catalog and the staff as they were at one stamp."""
-
-    stamp: str
-    offerings: tuple[Offering, ...]
-    staff: tuple[StaffMember, ...]
-
-
 # The last `Known` of each table, while the process is warm.
 _known: dict[str, Known] = {}
 
@@ -66,7 +58,7 @@ def mark_changed(store: Store, unit: UnitOfWork) -> None:
     """A new stamp, written with `unit` (once, whatever it changes here or in the catalog)."""
     if not unit.has(_STAMP_TAG):
         pk, sk = STAMP
-        unit.put(
+        writes(unit).put(
             store.model(DirectoryItem)(pk=pk, sk=sk, data=new_id()),
             tag=_STAMP_TAG,
             # Two changes committed at the same instant: DynamoDB cancels one of them.
@@ -151,7 +143,7 @@ class Directory:
         mark_changed(self._store, unit)
         item = self._items(pk=pk, sk=sk, data=value.model_dump_json(), version=version)
         condition = self._items.pk.does_not_exist() if new else self._items.version == version - 1
-        unit.put(
+        writes(unit).put(
             item,
             condition=condition,
             on_conflict=lambda: Problem.conflict(f"{what} was changed meanwhile; read it again and retry."),

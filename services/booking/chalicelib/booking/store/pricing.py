@@ -33,8 +33,9 @@ from pynamodb.expressions.condition import Condition
 
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 _BOOK = "PRICEBOOK"
 UNLINKED = "QUOTES#UNLINKED"
@@ -98,9 +99,9 @@ class PriceBooks:
             condition = model.pk.does_not_exist()
         else:
             condition = model.version == book.version - 1
-        unit.put(current, condition=condition, on_conflict=lambda: stale)
+        writes(unit).put(current, condition=condition, on_conflict=lambda: stale)
         saved = model(pk=_BOOK, sk=f"VERSION#{book.version:06d}", version=book.version, document=document)
-        unit.put(saved, condition=model.pk.does_not_exist(), on_conflict=lambda: stale)
+        writes(unit).put(saved, condition=model.pk.does_not_exist(), on_conflict=lambda: stale)
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,8 @@ class Quotes:
 
     def add(self, unit: UnitOfWork, quote: Quote, contact: Contact) -> None:
         item = self._item(quote, contact, revision=1)
-        unit.put(item, condition=self._items.pk.does_not_exist())
-        unit.put(self._unlinked(quote))
+        writes(unit).put(item, condition=self._items.pk.does_not_exist())
+        writes(unit).put(self._unlinked(quote))
 
     def _unlinked(self, quote: Quote) -> QuoteRef:
         return self._refs(pk=UNLINKED, sk=f"{to_iso(quote.created_at)}#{quote.id}", quote_id=quote.id)
@@ -143,13 +144,13 @@ class Quotes:
                 dropped.add(stored.quote.id)
         for ref in refs:
             if ref.quote_id not in dropped:
-                unit.delete(ref)
+                writes(unit).delete(ref)
         return len(refs)
 
     def replace(self, unit: UnitOfWork, stored: StoredQuote, quote: Quote, contact: Contact | None) -> None:
         """Write `quote` over `stored` if nobody changed it since it was read (409 otherwise)."""
         item = self._item(quote, contact, revision=stored.revision + 1)
-        unit.put(
+        writes(unit).put(
             item,
             condition=self._items.revision == stored.revision,
             on_conflict=lambda: Problem.conflict("The quote was changed meanwhile; reload it."),
@@ -158,13 +159,13 @@ class Quotes:
             if owner and getattr(stored.quote, field) != owner:
                 self._add_ref(unit, quote, ("CLIENT" if field == "client_id" else "DEAL"), owner)
         if stored.contact is not None and contact is None:
-            unit.delete(self._unlinked(quote))
+            writes(unit).delete(self._unlinked(quote))
 
     def _add_ref(self, unit: UnitOfWork, quote: Quote, kind: str, owner: str) -> None:
         ref = self._refs(
             pk=f"{kind}#{owner}#QUOTES", sk=f"{to_iso(quote.created_at)}#{quote.id}", quote_id=quote.id
         )
-        unit.put(ref)
+        writes(unit).put(ref)
 
     def _item(self, quote: Quote, contact: Contact | None, revision: int) -> QuoteItem:
         return self._items(
@@ -188,7 +189,7 @@ class Quotes:
             moved = stored.quote.model_copy(update={"client_id": survivor_id})
             self.replace(unit, stored, moved, stored.contact)
         for ref in refs:
-            unit.delete(ref)
+            writes(unit).delete(ref)
         return len(refs)
 
     def page_of(
@@ -228,7 +229,7 @@ class WidgetSettingsStore:
         return WidgetSettings.model_validate_json(item.document)
 
     def save(self, unit: UnitOfWork, settings: WidgetSettings) -> None:
-        unit.put(self._items(pk="SETTINGS", sk="WIDGETS", document=settings.model_dump_json()))
+        writes(unit).put(self._items(pk="SETTINGS", sk="WIDGETS", document=settings.model_dump_json()))
 
 
 def allows_origin(store: Store, origin: str) -> bool:

@@ -21,7 +21,8 @@ from lanka_platform.api import replay_key
 from lanka_platform.contracts import booking, deals, notifications
 from lanka_platform.contracts import clients as events
 from lanka_platform.events import Envelope, envelope
-from lanka_platform.storage import IdempotencyRecord, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import IdempotencyRecord
 
 TIMELINE_CHUNK = 40  # a moved entry is a put and a delete: 80 writes in one transaction
 HAND_OVER_CHUNK = 10  # each client is its own transaction (its search entries change too)

@@ -85,9 +85,10 @@ from lanka_platform.consumer import STALE
 from lanka_platform.contracts import clients as events
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import ConditionFailed, UnitOfWork
+from lanka_platform.storage import ConditionFailed
 
 EXPORT_PAGE = 1000
 IMPORT_CHUNK = 200  # each row is a transaction or two: 200 take seconds, not minutes

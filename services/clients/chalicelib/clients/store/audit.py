@@ -15,7 +15,8 @@ from pynamodb.attributes import UnicodeAttribute
 
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
-from lanka_platform.storage import Gsi1, Gsi2, Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Gsi1, Gsi2, Store, TableModel, writes
 
 
 class AuditItem(TableModel):
@@ -62,7 +63,7 @@ class AuditLog:
         self.item(entry).save()
 
     def add(self, unit: UnitOfWork, entry: AuditEntry) -> None:
-        unit.put(self.item(entry))
+        writes(unit).put(self.item(entry))
 
     def page(
         self, *, client_id: str | None, actor_id: str | None, day: str | None, cursor: str | None, limit: int

@@ -44,8 +44,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttrib
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Gsi2, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Gsi2, Store, TableModel, writes
 
 
 class ClientItem(TableModel):
@@ -122,11 +123,11 @@ class ClientStore:
     def add(self, unit: UnitOfWork, client: Client) -> None:
         """Queue a new client, its contact points and its search entries; a contact point
         that belongs to another client is a 409 naming that client."""
-        unit.put(self._item(client, None), condition=self._clients.pk.does_not_exist(), tag="client")
+        writes(unit).put(self._item(client, None), condition=self._clients.pk.does_not_exist(), tag="client")
         for kind, value in sorted(client.contact_points()):
             self._claim(unit, client.id, kind, value)
         for entry in self.search_entries(client):
-            unit.put(entry, tag="search")
+            writes(unit).put(entry, tag="search")
 
     def replace(
         self, unit: UnitOfWork, before: Client, after: Client, *, contact_points: bool = True
@@ -135,7 +136,7 @@ class ClientStore:
         client since `before` was read (else 409), with the search entries (and, unless a
         merge moves them itself, the contact points) brought in line in the same
         transaction."""
-        unit.put(
+        writes(unit).put(
             self._item(after, before.version),
             tag="client",
             on_conflict=lambda: Problem.conflict(
@@ -158,7 +159,7 @@ class ClientStore:
         """Re-point contact points from one client to another (a merge)."""
         for kind, value in sorted(points):
             pk, sk = _contact_key(kind, value)
-            unit.put(
+            writes(unit).put(
                 self._contacts(pk=pk, sk=sk, client_id=to),
                 condition=self._contacts.client_id == frm,
                 tag=f"contact:{kind}",
@@ -166,7 +167,7 @@ class ClientStore:
 
     def _claim(self, unit: UnitOfWork, client_id: str, kind: str, value: str) -> None:
         pk, sk = _contact_key(kind, value)
-        unit.put(
+        writes(unit).put(
             self._contacts(pk=pk, sk=sk, client_id=client_id),
             condition=self._contacts.pk.does_not_exist() | (self._contacts.client_id == client_id),
             tag=f"contact:{kind}",
@@ -175,17 +176,17 @@ class ClientStore:
 
     def _release(self, unit: UnitOfWork, client_id: str, kind: str, value: str) -> None:
         pk, sk = _contact_key(kind, value)
-        unit.delete(self._contacts(pk=pk, sk=sk), condition=self._contacts.client_id == client_id)
+        writes(unit).delete(self._contacts(pk=pk, sk=sk), condition=self._contacts.client_id == client_id)
 
     def _reindex(self, unit: UnitOfWork, before: Client | None, after: Client | None) -> None:
         old = {(e.pk, e.sk): e for e in self.search_entries(before)} if before else {}
         new = {(e.pk, e.sk): e for e in self.search_entries(after)} if after else {}
         row_changed = before is None or after is None or _row(before) != _row(after)
         for key in old.keys() - new.keys():
-            unit.delete(old[key], tag="search")
+            writes(unit).delete(old[key], tag="search")
         for key, entry in new.items():
             if row_changed or key not in old:
-                unit.put(entry, tag="search")
+                writes(unit).put(entry, tag="search")
 
     def _item(self, client: Client, expected_version: int | None) -> ClientItem:
         pk, sk = client_key(client.id)
@@ -334,7 +335,7 @@ class ClientStore:
             if fields.version == 0
             else self._custom.revision == fields.version
         )
-        unit.put(
+        writes(unit).put(
             self._custom(
                 pk="CONFIG",
                 sk="CUSTOM_FIELDS",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute
 
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class FieldJobItem(TableModel):
@@ -26,10 +27,10 @@ class FieldWork:
         self._items = store.model(FieldJobItem)
 
     def open(self, unit: UnitOfWork, worker_id: str, client_id: str, job_id: str, role: str) -> None:
-        unit.put(self._items(pk=f"FIELD#{worker_id}#{client_id}", sk=f"JOB#{job_id}", role=role))
+        writes(unit).put(self._items(pk=f"FIELD#{worker_id}#{client_id}", sk=f"JOB#{job_id}", role=role))
 
     def close(self, unit: UnitOfWork, worker_id: str, client_id: str, job_id: str) -> None:
-        unit.delete(self._items(pk=f"FIELD#{worker_id}#{client_id}", sk=f"JOB#{job_id}"))
+        writes(unit).delete(self._items(pk=f"FIELD#{worker_id}#{client_id}", sk=f"JOB#{job_id}"))
 
     def has_job(self, worker_id: str, client_id: str) -> bool:
         return any(True for _ in self._items.query(f"FIELD#{worker_id}#{client_id}", limit=1))

@@ -19,7 +19,8 @@ from pynamodb.attributes import UnicodeAttribute
 
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 
 class TimelineItem(TableModel):
@@ -47,7 +48,7 @@ class TimelineStore:
 
     def record(self, unit: UnitOfWork, entry: TimelineEntry) -> None:
         sk = f"{to_iso(entry.occurred_at)}#{entry.id}"
-        unit.put(
+        writes(unit).put(
             self._items(
                 pk=_partition(entry.client_id),
                 sk=sk,
@@ -100,12 +101,12 @@ class TimelineStore:
             gsi1pk=f"{_partition(to_client)}#{item.kind}",
             gsi1sk=item.sk,
         )
-        unit.put(copy)
-        unit.delete(item)
+        writes(unit).put(copy)
+        writes(unit).delete(item)
 
     def scrub(self, unit: UnitOfWork, item: TimelineItem, detail: dict[str, Any]) -> None:
         item.detail = json.dumps(detail, ensure_ascii=False)
-        unit.put(item)
+        writes(unit).put(item)
 
 
 def _entry(client_id: str, item: TimelineItem) -> TimelineEntry:

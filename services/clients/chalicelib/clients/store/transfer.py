@@ -57,9 +57,10 @@ from pynamodb.exceptions import DoesNotExist
 from lanka_platform import aws
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import OnConflict, Store, TableModel, UnitOfWork
+from lanka_platform.storage import OnConflict, Store, TableModel, writes
 
 ExportStatus = Literal["queued", "running", "done", "failed"]
 ImportStatus = Literal["awaiting_upload", "uploaded", "previewed", "running", "done", "failed"]
@@ -172,7 +173,7 @@ class Exports:
 
     def add(self, unit: UnitOfWork, job: ExportJob) -> None:
         pk, sk = _export_key(job.id)
-        unit.put(
+        writes(unit).put(
             self._exports(pk=pk, sk=sk, body=job.model_dump_json(), step=job.step),
             condition=self._exports.pk.does_not_exist(),
         )
@@ -187,7 +188,7 @@ class Exports:
     def advance(self, unit: UnitOfWork, before: ExportJob, after: ExportJob, *, tag: str) -> None:
         """Queue the job's next state, on the condition that it is still at `before`."""
         pk, sk = _export_key(after.id)
-        unit.put(
+        writes(unit).put(
             self._exports(pk=pk, sk=sk, body=after.model_dump_json(), step=after.step),
             condition=self._exports.step == before.step,
             tag=tag,
@@ -205,7 +206,7 @@ class Exports:
         self, unit: UnitOfWork, user_id: str, times: list[datetime], revision: int, window: timedelta
     ) -> None:
         condition = self._quotas.pk.does_not_exist() if revision == 0 else self._quotas.revision == revision
-        unit.put(
+        writes(unit).put(
             self._quotas(
                 pk=f"EXPORTQUOTA#{user_id}",
                 sk="QUOTA",
@@ -250,7 +251,7 @@ class Imports:
         condition = (
             self._imports.pk.does_not_exist() if before is None else self._imports.revision == before.revision
         )
-        unit.put(
+        writes(unit).put(
             self._imports(
                 pk=pk, sk=sk, body=saved.model_dump_json(exclude={"revision"}), revision=saved.revision
             ),
@@ -266,7 +267,7 @@ class Imports:
         self, unit: UnitOfWork, import_id: str, line: int, outcome: Outcome, client_id: str | None
     ) -> None:
         pk, sk = _row_key(import_id, line)
-        unit.put(
+        writes(unit).put(
             self._rows(
                 pk=pk,
                 sk=sk,

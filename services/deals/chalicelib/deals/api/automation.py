@@ -43,8 +43,8 @@ from lanka_platform.contracts import booking as booking_events
 from lanka_platform.contracts import deals as events
 from lanka_platform.contracts import notifications as notification_events
 from lanka_platform.events import Envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import UnitOfWork
 
 # How many of a client's newest deals are looked at for an open one.
 NEWEST_DEALS = 10

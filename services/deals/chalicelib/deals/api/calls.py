@@ -23,7 +23,8 @@ from lanka_platform.auth import MANAGER, OFFICE
 from lanka_platform.contracts import notifications as notification_events
 from lanka_platform.events import Envelope
 from lanka_platform.ids import new_id
-from lanka_platform.storage import Store, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store
 
 
 @service.route(

@@ -28,9 +28,10 @@ from pynamodb.exceptions import PynamoDBException
 
 from lanka_platform import observability
 from lanka_platform.api import Call
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import ConditionFailed, UnitOfWork
+from lanka_platform.storage import ConditionFailed
 
 # A timer whose handling keeps failing is tried once a minute this many times, then dropped.
 MAX_ATTEMPTS = 5

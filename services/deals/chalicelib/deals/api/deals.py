@@ -28,9 +28,9 @@ from lanka_platform.contracts import clients as client_events
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import Envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 SUPERVISORS = ("admin", "head")
 DEFAULT_PIPELINE_ID = "furniture"

@@ -12,7 +12,7 @@ from chalicelib.deals.store import ClientDirectory, DealStore, TaskStore
 from lanka_platform.api import Call
 from lanka_platform.contracts import clients as client_events
 from lanka_platform.events import Envelope
-from lanka_platform.storage import UnitOfWork
+from lanka_platform.ports import UnitOfWork
 
 RELINK_CHUNK = 30
 

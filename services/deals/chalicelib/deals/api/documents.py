@@ -47,9 +47,10 @@ from lanka_platform.auth import OFFICE
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import CONTENDED_ATTEMPTS, Store, UnitOfWork
+from lanka_platform.storage import CONTENDED_ATTEMPTS, Store
 
 ADMIN = ("admin",)
 # A staff download link is short-lived; a link sent to a client lasts a month.

@@ -35,9 +35,10 @@ from lanka_platform import observability, throttle
 from lanka_platform.api import Call
 from lanka_platform.auth import OFFICE
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import CONTENDED_ATTEMPTS, Store, UnitOfWork
+from lanka_platform.storage import CONTENDED_ATTEMPTS, Store
 
 WEBHOOK_PER_MINUTE = 120
 RETRIED = (PAID_TAG, DEAL_PAID_TAG)

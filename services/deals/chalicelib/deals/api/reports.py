@@ -41,9 +41,9 @@ from lanka_platform.api import Call
 from lanka_platform.auth import OFFICE
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import Envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.spreadsheet import write_csv
-from lanka_platform.storage import UnitOfWork
 
 # `manager=unassigned`: the figures of deals nobody owns.
 NOBODY_QUERY = "unassigned"

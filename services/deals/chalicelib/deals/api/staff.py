@@ -13,7 +13,7 @@ from chalicelib.deals.store import DealStore, TaskStore
 
 from lanka_platform.contracts.clients import StaffDeactivated
 from lanka_platform.events import Envelope
-from lanka_platform.storage import UnitOfWork
+from lanka_platform.ports import UnitOfWork
 
 PAGE = 25
 # Open tasks of someone who leaves with nobody named go to the managers' queue.

@@ -47,9 +47,9 @@ from lanka_platform.auth import HEAD, MANAGER
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
 from lanka_platform.lazy import lazy_attribute
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.resources import STAFF_GROUPS
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 # A move caused by a rule is one deeper than what caused it; rules stop at this depth.
 MAX_DEPTH = 10

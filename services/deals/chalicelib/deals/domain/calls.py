@@ -10,8 +10,8 @@ from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 DEFAULT_CALLBACK_MINUTES = 15
 CALLBACK_KIND = "call_back"

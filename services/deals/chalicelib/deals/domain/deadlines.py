@@ -22,8 +22,8 @@ from lanka_platform.clock import KYIV, from_iso, to_iso
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 # How long a task may stay overdue before the head is told, unless its pipeline says.
 DEFAULT_GRACE_MINUTES = 60

@@ -13,9 +13,9 @@ from lanka_platform.auth import MANAGER, Principal
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 Outcome = Literal["won", "lost"]
 

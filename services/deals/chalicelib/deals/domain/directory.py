@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 
 class ClientCard(Schema):

@@ -28,9 +28,9 @@ from chalicelib.deals.domain.deals import Deal, DealCard, Deals
 from chalicelib.deals.domain.pipelines import Pipeline
 from pydantic import ConfigDict, Field, field_validator
 
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 Scope = Literal["deals:read", "deals:ready", "payments:write"]
 KEY_PREFIX = "lk_"

@@ -32,9 +32,9 @@ from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 Source = Literal["manual", "webhook", "liqpay", "api"]
 SIGNATURE_TOLERANCE = timedelta(minutes=5)

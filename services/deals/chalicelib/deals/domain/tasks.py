@@ -21,10 +21,10 @@ from lanka_platform.auth import FIELD_ROLES, MANAGER, Principal
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.resources import STAFF_GROUPS
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 Priority = Literal["low", "normal", "high"]
 Status = Literal["open", "done", "cancelled"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lanka_platform.storage import UnitOfWork
+from lanka_platform.ports import UnitOfWork
 
 MINUTE = timedelta(minutes=1)
 

@@ -14,8 +14,9 @@ from chalicelib.deals.domain.automation import RuleSet, RuleSetSpec
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class RuleSetItem(TableModel):
@@ -40,7 +41,7 @@ class RuleStore:
         items = self._items
         pk, sk = _key(rules.pipeline_id)
         condition = items.pk.does_not_exist() if expected == 0 else items.revision == expected
-        unit.put(
+        writes(unit).put(
             items(pk=pk, sk=sk, body=rules.model_dump_json(), revision=rules.version),
             condition=condition,
             on_conflict=lambda: Problem.conflict("Someone changed these rules meanwhile; reload them."),

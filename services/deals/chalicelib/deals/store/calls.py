@@ -17,7 +17,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import to_iso
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 
 class CallItem(TableModel):
@@ -40,7 +41,7 @@ class CallStore:
         self._settings = store.model(CallSettingsItem)
 
     def add(self, unit: UnitOfWork, call: Call) -> None:
-        unit.put(
+        writes(unit).put(
             self._calls(
                 pk=f"CALL#{call.id}",
                 sk="CALL",
@@ -73,4 +74,6 @@ class CallStore:
         return CallSettings(callback_minutes=int(item.callback_minutes))
 
     def save_settings(self, unit: UnitOfWork, settings: CallSettings) -> None:
-        unit.put(self._settings(pk="SETTINGS", sk="CALLS", callback_minutes=settings.callback_minutes))
+        writes(unit).put(
+            self._settings(pk="SETTINGS", sk="CALLS", callback_minutes=settings.callback_minutes)
+        )

@@ -30,8 +30,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttrib
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi2, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi2, Store, TableModel, writes
 
 
 class DealItem(TableModel):
@@ -117,11 +118,11 @@ class DealStore:
         )
 
     def add(self, unit: UnitOfWork, deal: Deal) -> None:
-        unit.put(self._item(deal), condition=self._deals.pk.does_not_exist(), tag="deal")
-        unit.put(self._card(deal))
-        unit.put(self._links(pk=f"CLIENTDEAL#{deal.client_id}", sk=deal.id))
+        writes(unit).put(self._item(deal), condition=self._deals.pk.does_not_exist(), tag="deal")
+        writes(unit).put(self._card(deal))
+        writes(unit).put(self._links(pk=f"CLIENTDEAL#{deal.client_id}", sk=deal.id))
         if deal.request_id:
-            unit.put(
+            writes(unit).put(
                 self._requests(pk=f"REQUEST#{deal.request_id}", sk="DEAL", deal_id=deal.id),
                 condition=self._requests.pk.does_not_exist(),
                 tag="stale:request",  # the request already opened its deal
@@ -131,7 +132,7 @@ class DealStore:
         """`after` in place of `before`, unless someone changed the deal since (409)."""
         item = self._item(after)
         item.version = before.version
-        unit.put(
+        writes(unit).put(
             item,
             tag="deal",
             on_conflict=lambda: Problem.conflict(
@@ -140,8 +141,8 @@ class DealStore:
         )
         old, new = self._card(before), self._card(after)
         if (old.pk, old.sk) != (new.pk, new.sk):
-            unit.delete(old)
-        unit.put(new)
+            writes(unit).delete(old)
+        writes(unit).put(new)
 
     def get(self, deal_id: str) -> Deal | None:
         try:
@@ -205,22 +206,22 @@ class DealStore:
     def link_request(self, unit: UnitOfWork, request_id: str, deal_id: str) -> None:
         """Say that a request belongs to an existing deal (a request from a client who
         already has one open opens no other)."""
-        unit.put(
+        writes(unit).put(
             self._requests(pk=f"REQUEST#{request_id}", sk="DEAL", deal_id=deal_id),
             condition=self._requests.pk.does_not_exist(),
             tag="stale:request",  # the request is already linked
         )
 
     def relink(self, unit: UnitOfWork, deal_id: str, from_client: str, to_client: str) -> None:
-        unit.delete(self._links(pk=f"CLIENTDEAL#{from_client}", sk=deal_id))
-        unit.put(self._links(pk=f"CLIENTDEAL#{to_client}", sk=deal_id))
+        writes(unit).delete(self._links(pk=f"CLIENTDEAL#{from_client}", sk=deal_id))
+        writes(unit).put(self._links(pk=f"CLIENTDEAL#{to_client}", sk=deal_id))
 
     # -------------------------------------------------------------- board counters, loads
 
     def count(self, unit: UnitOfWork, pipeline_id: str, stage: str, deals: int, amount: int) -> None:
         """Queue `deals` and `amount` added to a board column (negative to take away)."""
         item = self._boards(pk=f"BOARD#{pipeline_id}", sk=stage)
-        unit.update(item, actions=[self._boards.deals.add(deals), self._boards.amount.add(amount)])
+        writes(unit).update(item, actions=[self._boards.deals.add(deals), self._boards.amount.add(amount)])
 
     def counts(self, pipeline_id: str) -> dict[str, tuple[int, int]]:
         """Every column's (number of deals, sum) in one Query."""
@@ -231,7 +232,7 @@ class DealStore:
 
     def load(self, unit: UnitOfWork, pipeline_id: str, manager_id: str, change: int) -> None:
         item = self._loads(pk=f"LOAD#{pipeline_id}", sk=manager_id)
-        unit.update(item, actions=[self._loads.open_deals.add(change)])
+        writes(unit).update(item, actions=[self._loads.open_deals.add(change)])
 
     def loads(self, pipeline_id: str, managers: list[str]) -> dict[str, int]:
         if not managers:

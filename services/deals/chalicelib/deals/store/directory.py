@@ -13,7 +13,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.consumer import STALE
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class ClientCardItem(TableModel):
@@ -49,11 +50,11 @@ class ClientDirectory:
         cards = self._cards
         live = cards.merged_into.does_not_exist() & (cards.erased.does_not_exist() | (cards.erased == False))  # noqa: E712
         newer = cards.pk.does_not_exist() | ((cards.version < card.version) & live)
-        unit.put(self._item(card), condition=newer, tag=f"{STALE}client-card")
+        writes(unit).put(self._item(card), condition=newer, tag=f"{STALE}client-card")
 
     def retire(self, unit: UnitOfWork, card: ClientCard) -> None:
         """Merged or erased is final: written whatever came before, and never undone."""
-        unit.put(self._item(card))
+        writes(unit).put(self._item(card))
 
     def card(self, client_id: str) -> ClientCard | None:
         try:

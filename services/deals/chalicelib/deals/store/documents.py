@@ -28,8 +28,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform import aws
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 NUMBER_TAG = "document-number"
 PAID_TAG = "document-paid"
@@ -93,7 +94,7 @@ class DocumentStore:
             version=settings.version,
         )
         condition = self._company.pk.does_not_exist() if expected == 0 else self._company.version == expected
-        unit.put(
+        writes(unit).put(
             item,
             condition=condition,
             on_conflict=lambda: Problem.conflict("Someone changed the requisites meanwhile; reload them."),
@@ -122,7 +123,7 @@ class DocumentStore:
             sk=f"V#{template.version:06d}",
             body=template.model_dump_json(exclude={"variables"}),
         )
-        unit.put(
+        writes(unit).put(
             item,
             condition=self._templates.pk.does_not_exist(),
             on_conflict=lambda: Problem.conflict("Someone saved this template meanwhile; reload it."),
@@ -142,13 +143,15 @@ class DocumentStore:
         the transaction fails with `ConditionFailed(NUMBER_TAG)` and nothing is written."""
         item = self._counters(pk=f"DOCSEQ#{kind}#{year}", sk="SEQUENCE")
         condition = self._counters.last.does_not_exist() if last == 0 else self._counters.last == last
-        unit.update(item, actions=[self._counters.last.set(last + 1)], condition=condition, tag=NUMBER_TAG)
+        writes(unit).update(
+            item, actions=[self._counters.last.set(last + 1)], condition=condition, tag=NUMBER_TAG
+        )
         return last + 1
 
     # ------------------------------------------------------------------ documents
 
     def add(self, unit: UnitOfWork, document: Document) -> None:
-        unit.put(
+        writes(unit).put(
             self._documents(
                 pk=f"DOCUMENT#{document.id}",
                 sk="DOCUMENT",
@@ -160,7 +163,7 @@ class DocumentStore:
             condition=self._documents.pk.does_not_exist(),
             tag=f"stale:document:{document.id}",
         )
-        unit.put(
+        writes(unit).put(
             self._numbers(pk=f"DOCNUMBER#{document.number}", sk="DOCUMENT", document_id=document.id),
             condition=self._numbers.pk.does_not_exist(),
             tag=NUMBER_TAG,
@@ -193,7 +196,7 @@ class DocumentStore:
         """Queue `amount` more paid on the document, unless its paid sum changed since it was
         read (`ConditionFailed(PAID_TAG)`: read again and retry)."""
         item = self._documents(pk=f"DOCUMENT#{document.id}", sk="DOCUMENT")
-        unit.update(
+        writes(unit).update(
             item,
             actions=[self._documents.paid.set(document.paid + amount)],
             condition=self._documents.paid == document.paid,

@@ -40,7 +40,8 @@ from pynamodb.expressions.update import Action
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.ids import new_id
 from lanka_platform.pagination import decode_cursor, encode_cursor
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 DUE = "WEBHOOKDUE"
 RATE_KEPT = timedelta(hours=1)
@@ -121,11 +122,11 @@ class KeyStore:
 
     def add(self, unit: UnitOfWork, key: ApiKey, secret_hash: str) -> None:
         item = self._keys(pk="APIKEY", sk=key.id, body=key.model_dump_json(), secret_hash=secret_hash)
-        unit.put(item, condition=self._keys.pk.does_not_exist())
+        writes(unit).put(item, condition=self._keys.pk.does_not_exist())
 
     def replace(self, unit: UnitOfWork, key: ApiKey, secret_hash: str) -> None:
         item = self._keys(pk="APIKEY", sk=key.id, body=key.model_dump_json(), secret_hash=secret_hash)
-        unit.put(item, condition=self._keys.pk.exists())
+        writes(unit).put(item, condition=self._keys.pk.exists())
 
     def get(self, key_id: str) -> tuple[ApiKey, str] | None:
         """The key and its secret's hash (one GetItem)."""
@@ -158,7 +159,7 @@ class KeyStore:
             body=use.model_dump_json(),
             expires_at=use.at + USES_KEPT,
         )
-        unit.put(item)
+        writes(unit).put(item)
 
     def uses(self, key_id: str, cursor: str | None, limit: int) -> tuple[list[KeyUse], str | None]:
         result = self._uses.query(
@@ -202,10 +203,10 @@ class WebhookStore:
 
     def add(self, unit: UnitOfWork, webhook: Webhook, secret: str) -> None:
         item = self._webhooks(pk="WEBHOOK", sk=webhook.id, body=webhook.model_dump_json(), secret=secret)
-        unit.put(item, condition=self._webhooks.pk.does_not_exist())
+        writes(unit).put(item, condition=self._webhooks.pk.does_not_exist())
 
     def remove(self, unit: UnitOfWork, webhook_id: str) -> None:
-        unit.delete(self._webhooks(pk="WEBHOOK", sk=webhook_id))
+        writes(unit).delete(self._webhooks(pk="WEBHOOK", sk=webhook_id))
 
     def get(self, webhook_id: str) -> Webhook | None:
         found = self.with_secret(webhook_id)
@@ -239,7 +240,7 @@ class WebhookStore:
 
         Unconditional: the consumer's processed-event marker already makes one event one
         delivery, and a failed condition here would cancel the handler's other writes."""
-        unit.put(
+        writes(unit).put(
             self._deliveries(
                 pk=f"WEBHOOKDELIVERY#{webhook_id}",
                 sk=delivery_id,

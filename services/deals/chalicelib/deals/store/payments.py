@@ -23,8 +23,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import to_iso
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 DEAL_PAID_TAG = "deal-paid"
 
@@ -71,7 +72,7 @@ class LedgerStore:
             return 0
 
     def add(self, unit: UnitOfWork, payment: Payment, deal_paid_before: int) -> None:
-        unit.put(
+        writes(unit).put(
             self._payments(
                 pk=f"INVOICEPAY#{payment.id}",
                 sk="PAYMENT",
@@ -82,7 +83,7 @@ class LedgerStore:
             condition=self._payments.pk.does_not_exist(),
         )
         if payment.reference is not None:
-            unit.put(
+            writes(unit).put(
                 self._refs(
                     pk=_reference_key(payment.source, payment.reference, payment.key_id),
                     sk="PAYMENT",
@@ -97,7 +98,7 @@ class LedgerStore:
         condition = (
             self._paid.paid.does_not_exist() if deal_paid_before == 0 else self._paid.paid == deal_paid_before
         )
-        unit.update(
+        writes(unit).update(
             paid,
             actions=[self._paid.paid.set(deal_paid_before + payment.amount)],
             condition=condition,
@@ -139,8 +140,8 @@ class LedgerStore:
 
     def set_webhook_secret(self, unit: UnitOfWork, secret: str) -> None:
         item = self._settings(pk="SETTINGS", sk="PAYMENTS")
-        unit.update(item, actions=[self._settings.webhook_secret.set(secret)])
+        writes(unit).update(item, actions=[self._settings.webhook_secret.set(secret)])
 
     def set_liqpay(self, unit: UnitOfWork, keys: LiqPayKeys) -> None:
         item = self._settings(pk="SETTINGS", sk="PAYMENTS")
-        unit.update(item, actions=[self._settings.liqpay.set(keys.model_dump_json())])
+        writes(unit).update(item, actions=[self._settings.liqpay.set(keys.model_dump_json())])

@@ -16,8 +16,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class PipelineItem(TableModel):
@@ -42,7 +43,7 @@ class PipelineStore:
         replaces (None: a new pipeline)."""
         items = self._items
         condition = items.pk.does_not_exist() if expected is None else items.revision == expected
-        unit.put(
+        writes(unit).put(
             items(pk="PIPELINE", sk=pipeline.id, body=pipeline.model_dump_json(), revision=pipeline.version),
             condition=condition,
             on_conflict=lambda: Problem.conflict("Someone changed this pipeline meanwhile; reload it."),

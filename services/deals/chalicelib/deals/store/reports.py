@@ -37,7 +37,8 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.operand import Path
 
 from lanka_platform.clock import from_iso, to_iso
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 GAUGES = "REPORTNOW"
 FIRST_RESPONSE = "FIRST_RESPONSE"
@@ -119,7 +120,7 @@ class ReportStore:
         for (pk, sk), counters in sorted(keyed_counters(tally).items()):
             actions = _additions(counters)
             if actions:
-                unit.update(self._counters(pk=pk, sk=sk), actions=actions)
+                writes(unit).update(self._counters(pk=pk, sk=sk), actions=actions)
 
     def first_response(self, deal_id: str) -> FirstResponse | None:
         try:
@@ -143,7 +144,7 @@ class ReportStore:
         condition = (
             model.pk.does_not_exist() if before is None else model.responded_at == to_iso(before.responded_at)
         )
-        unit.put(
+        writes(unit).put(
             model(
                 pk=f"REPORTDEAL#{deal_id}",
                 sk=FIRST_RESPONSE,
@@ -161,7 +162,7 @@ class ReportStore:
         """Queue gauge changes on one gauge item (`pipeline_gauges`, `person_gauges`)."""
         actions = _additions(changes)
         if actions:
-            unit.update(self._gauges(pk=GAUGES, sk=key), actions=actions)
+            writes(unit).update(self._gauges(pk=GAUGES, sk=key), actions=actions)
 
     # -------------------------------------------------------------- reads (reports)
 

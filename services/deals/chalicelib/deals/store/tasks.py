@@ -25,8 +25,9 @@ from pynamodb.expressions.condition import Condition
 from lanka_platform.clock import to_iso
 from lanka_platform.consumer import STALE
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Gsi2, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Gsi2, Store, TableModel, writes
 
 NO_DUE = "~"
 
@@ -95,15 +96,15 @@ class TaskStore:
 
     def add(self, unit: UnitOfWork, task: Task) -> None:
         """A new task; a task id made twice (automation replaying an event) is stale."""
-        unit.put(self._item(task), condition=self._tasks.pk.does_not_exist(), tag=f"{STALE}task")
+        writes(unit).put(self._item(task), condition=self._tasks.pk.does_not_exist(), tag=f"{STALE}task")
         if task.deal_id:
-            unit.put(self._links(pk=f"DEALTASK#{task.deal_id}", sk=task.id))
+            writes(unit).put(self._links(pk=f"DEALTASK#{task.deal_id}", sk=task.id))
 
     def replace(self, unit: UnitOfWork, before: Task, after: Task) -> None:
         """`after` in place of `before`, unless someone changed the task since (409)."""
         item = self._item(after)
         item.version = before.version
-        unit.put(
+        writes(unit).put(
             item,
             tag="task",
             on_conflict=lambda: Problem.conflict(

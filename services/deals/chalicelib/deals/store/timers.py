@@ -33,8 +33,9 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 FIRED = "timer-fired"
 
@@ -90,22 +91,22 @@ class TimerStore:
     def set(self, unit: UnitOfWork, timer: Timer, now: datetime) -> None:
         """Queue `timer`; one due now or earlier goes into the next minute (see the module)."""
         soonest = minute(now) + MINUTE
-        unit.put(self._item(timer if timer.at >= soonest else _at(timer, soonest)))
+        writes(unit).put(self._item(timer if timer.at >= soonest else _at(timer, soonest)))
 
     def clear(self, unit: UnitOfWork, timer: Timer) -> None:
         """Queue the removal of `timer` (nothing if it has fired or was never set)."""
-        unit.delete(self._item(timer))
+        writes(unit).delete(self._item(timer))
 
     def take(self, unit: UnitOfWork, timer: Timer) -> None:
         """Queue the removal of a due timer, on condition that it is still there: of two
         sweeps that read it, only one commits its effects."""
-        unit.delete(self._item(timer), condition=self._timers.pk.exists(), tag=FIRED)
+        writes(unit).delete(self._item(timer), condition=self._timers.pk.exists(), tag=FIRED)
 
     def postpone(self, unit: UnitOfWork, timer: Timer, now: datetime) -> None:
         """Try a timer whose handling failed again in the next minute."""
         self.take(unit, timer)
         retry = Timer(timer.kind, timer.ref, minute(now) + MINUTE, timer.payload, timer.attempts + 1)
-        unit.put(self._item(retry))
+        writes(unit).put(self._item(retry))
 
     def due(self, first: datetime, last: datetime) -> Iterator[Timer]:
         """Every timer due from minute `first` to minute `last` (both included), in order."""
@@ -181,7 +182,7 @@ class OverdueList:
         pk, sk = _overdue_key(entry.kind, entry.id)
         before = self._entry(entry.kind, entry.id)
         items = self._items
-        unit.put(
+        writes(unit).put(
             items(
                 pk=pk,
                 sk=sk,
@@ -209,14 +210,14 @@ class OverdueList:
         items = self._items
         if before is None:
             # Not overdue: unless it becomes so before this commits (then this is retried).
-            unit.check(
+            writes(unit).check(
                 items,
                 *_overdue_key(kind, subject_id),
                 items.pk.does_not_exist(),
                 on_conflict=_changed_meanwhile,
             )
             return
-        unit.delete(
+        writes(unit).delete(
             items(*_overdue_key(kind, subject_id)),
             condition=items.body == before.model_dump_json(),
             on_conflict=_changed_meanwhile,

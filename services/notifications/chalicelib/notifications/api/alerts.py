@@ -18,8 +18,8 @@ from lanka_platform.contracts.booking import HandoverNeeded
 from lanka_platform.contracts.clients import ClientsExported
 from lanka_platform.contracts.deals import StaffNotificationRequested, TaskCompleted, TaskOverdue
 from lanka_platform.events import Envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 
 class AlertQuery(Schema):

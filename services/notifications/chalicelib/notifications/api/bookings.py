@@ -8,7 +8,7 @@ from chalicelib.notifications.store import MessageStore, ReminderStore
 
 from lanka_platform.contracts.booking import BookingCancelled, BookingCreated, BookingRescheduled
 from lanka_platform.events import Envelope
-from lanka_platform.storage import UnitOfWork
+from lanka_platform.ports import UnitOfWork
 
 
 def _parts() -> tuple[MessageStore, ReminderStore]:

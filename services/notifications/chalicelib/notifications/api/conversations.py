@@ -35,9 +35,10 @@ from lanka_platform.contracts.clients import (
 )
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import Store, UnitOfWork
+from lanka_platform.storage import Store
 
 # ------------------------------------------------------------------------------ filing
 

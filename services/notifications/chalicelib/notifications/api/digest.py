@@ -22,7 +22,8 @@ from lanka_platform.contracts.deals import (
     TaskOverdue,
 )
 from lanka_platform.events import Envelope
-from lanka_platform.storage import ConditionFailed, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import ConditionFailed
 
 
 def _day(event: Envelope[Any]) -> Any:

@@ -13,7 +13,7 @@ from chalicelib.notifications.store import MailingStore, MessageStore
 from lanka_platform import observability
 from lanka_platform.contracts.notifications import EmailFeedbackReceived
 from lanka_platform.events import Envelope
-from lanka_platform.storage import UnitOfWork
+from lanka_platform.ports import UnitOfWork
 
 
 @service.handles(EmailFeedbackReceived)

@@ -28,9 +28,10 @@ from lanka_platform.api import IDEMPOTENCY_HEADER, Call
 from lanka_platform.contracts.notifications import InboundMailStored
 from lanka_platform.events import Envelope, envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import Store, UnitOfWork
+from lanka_platform.storage import Store
 
 WEBHOOK_PROBLEMS = (400, 401, 403, 413, 422, 429)
 

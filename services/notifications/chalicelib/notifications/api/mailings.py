@@ -39,9 +39,10 @@ from lanka_platform.contracts.deals import CallLogged, DealCreated, DealStageCha
 from lanka_platform.contracts.notifications import MessageReceived
 from lanka_platform.events import Envelope
 from lanka_platform.ids import new_id
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import ConditionFailed, UnitOfWork
+from lanka_platform.storage import ConditionFailed
 
 SENDERS = ("admin", "head")
 # A step is one page of recipients; a run of the schedule takes a few steps of each mailing

@@ -15,9 +15,9 @@ from lanka_platform.api import Call
 from lanka_platform.contracts.clients import ClientContactsChanged, ClientErased, ClientMerged
 from lanka_platform.contracts.deals import MessageRequested
 from lanka_platform.events import Envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 SUPERVISORS = ("admin", "head")
 

@@ -36,8 +36,8 @@ from chalicelib.notifications.store import (
 )
 
 from lanka_platform import links, observability
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import UnitOfWork
 
 if TYPE_CHECKING:
     from chalicelib.notifications.channels.settings import ChannelSettings

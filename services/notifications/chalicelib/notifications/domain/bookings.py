@@ -15,7 +15,7 @@ from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.messages import Attachment, Messages, OutgoingMessage
 
 from lanka_platform.clock import local
-from lanka_platform.storage import UnitOfWork
+from lanka_platform.ports import UnitOfWork
 
 DEFAULT_REMINDERS_MINUTES = (24 * 60, 2 * 60)
 

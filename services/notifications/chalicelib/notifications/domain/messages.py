@@ -19,8 +19,8 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 # After "sent", SES may tell that an e-mail was delivered, bounced or complained of.
 MessageStatus = Literal[

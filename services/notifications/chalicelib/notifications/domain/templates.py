@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chalicelib.notifications.domain.contacts import Channel, Locale
 from pydantic import ConfigDict, Field
 
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import UnitOfWork
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment

@@ -12,7 +12,8 @@ import json
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class BookingRemindersItem(TableModel):
@@ -34,4 +35,6 @@ class ReminderStore:
         return list(json.loads(item.message_ids))
 
     def keep(self, unit: UnitOfWork, booking_id: str, message_ids: list[str]) -> None:
-        unit.put(self._items(f"BOOKING#{booking_id}", "REMINDERS", message_ids=json.dumps(message_ids)))
+        writes(unit).put(
+            self._items(f"BOOKING#{booking_id}", "REMINDERS", message_ids=json.dumps(message_ids))
+        )

@@ -21,7 +21,8 @@ from chalicelib.notifications.domain.quiet import QuietHours
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class ContactItem(TableModel):
@@ -91,17 +92,17 @@ class ContactStore:
         condition = None
         if read_version is not None:
             condition = items.pk.does_not_exist() | (items.version == read_version)
-        unit.put(
+        writes(unit).put(
             items(*_key(card.client_id), body=card.model_dump_json(), version=card.version),
             condition=condition,
             tag="contact-card-changed",
         )
 
     def merged(self, unit: UnitOfWork, merged_id: str, survivor_id: str) -> None:
-        unit.put(self._items(*_key(merged_id), merged_into=survivor_id, version=0))
+        writes(unit).put(self._items(*_key(merged_id), merged_into=survivor_id, version=0))
 
     def forget(self, unit: UnitOfWork, client_id: str) -> None:
-        unit.delete(self._items(*_key(client_id)))
+        writes(unit).delete(self._items(*_key(client_id)))
 
 
 class SettingsStore:
@@ -116,7 +117,7 @@ class SettingsStore:
         return QuietHours.model_validate_json(item.body)
 
     def save_quiet_hours(self, unit: UnitOfWork, hours: QuietHours) -> None:
-        unit.put(self._items("SETTINGS", "QUIET", body=hours.model_dump_json()))
+        writes(unit).put(self._items("SETTINGS", "QUIET", body=hours.model_dump_json()))
 
     def mailing_pace(self) -> MailingPace:
         try:
@@ -126,7 +127,7 @@ class SettingsStore:
         return MailingPace.model_validate_json(item.body)
 
     def save_mailing_pace(self, unit: UnitOfWork, pace: MailingPace) -> None:
-        unit.put(self._items("SETTINGS", "PACE", body=pace.model_dump_json()))
+        writes(unit).put(self._items("SETTINGS", "PACE", body=pace.model_dump_json()))
 
 
 class PaceStore:

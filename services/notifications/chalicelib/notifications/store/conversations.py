@@ -34,8 +34,9 @@ from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 ALL = "INBOX#all"
 KEY_KEPT = timedelta(hours=24)
@@ -108,7 +109,7 @@ class InboundStore:
 
     def add(self, unit: UnitOfWork, message: InboundMessage) -> None:
         """Keep a new message; the same id twice at once: one wins, the other is a replay."""
-        unit.put(
+        writes(unit).put(
             self._messages(
                 pk=f"INBOUND#{message.id}",
                 sk="MESSAGE",
@@ -122,7 +123,7 @@ class InboundStore:
     def attach(self, unit: UnitOfWork, message: InboundMessage, client_id: str) -> None:
         """Say whose the message is (once: a second attempt changes nothing)."""
         attached = message.model_copy(update={"client_id": client_id})
-        unit.put(
+        writes(unit).put(
             self._messages(
                 pk=f"INBOUND#{message.id}", sk="MESSAGE", body=attached.model_dump_json(), client_id=client_id
             ),
@@ -156,7 +157,7 @@ class InboundStore:
 
     def save_call(self, unit: UnitOfWork, call_id: str, details: CallDetails, phone: str | None) -> None:
         """A call under way (started, answered): what the finished call will be told with."""
-        unit.put(
+        writes(unit).put(
             self._calls(
                 pk=f"CALL#{details.provider}#{call_id}",
                 sk="CALL",
@@ -174,7 +175,7 @@ class InboundStore:
     def claim_form_key(
         self, unit: UnitOfWork, key: str, request_hash: str, request_id: str, now: datetime
     ) -> None:
-        unit.put(
+        writes(unit).put(
             self._keys(
                 pk=f"FORMKEY#{_hash(key)}",
                 sk="FORM",
@@ -206,7 +207,7 @@ class ConversationStore:
     # ------------------------------------------------------------------ entries
 
     def add_entry(self, unit: UnitOfWork, entry: ConversationEntry) -> None:
-        unit.put(
+        writes(unit).put(
             self._entries(
                 pk=f"CONVERSATION#{entry.client_id}",
                 sk=f"{to_iso(entry.at)}#{entry.id}",
@@ -298,7 +299,7 @@ class ConversationStore:
     def put_summary(self, unit: UnitOfWork, summary: ConversationSummary) -> None:
         order = f"{to_iso(summary.last_at)}#{summary.client_id}"
         for sk, index in (("ALL", ALL), ("OWNER", owner_inbox(summary.owner_id))):
-            unit.put(
+            writes(unit).put(
                 self._summaries(
                     pk=f"SUMMARY#{summary.client_id}",
                     sk=sk,
@@ -338,7 +339,7 @@ class ConversationStore:
         version: int,
         merged_into: str | None = None,
     ) -> None:
-        unit.put(
+        writes(unit).put(
             self._clients(
                 pk=f"CLIENT#{client_id}",
                 sk="OWNER",
@@ -363,7 +364,7 @@ class ConversationStore:
         return None
 
     def remember_thread(self, unit: UnitOfWork, mail_id: str, client_id: str) -> None:
-        unit.put(self._threads(pk=f"MAILID#{_hash(mail_id)}", sk="MAIL", client_id=client_id))
+        writes(unit).put(self._threads(pk=f"MAILID#{_hash(mail_id)}", sk="MAIL", client_id=client_id))
 
 
 def _summary(item: SummaryItem) -> ConversationSummary:

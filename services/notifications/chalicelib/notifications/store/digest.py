@@ -20,7 +20,8 @@ from chalicelib.notifications.domain.digest import DayStats
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class DayItem(TableModel):
@@ -53,12 +54,12 @@ class DigestStore:
 
     def count(self, unit: UnitOfWork, day: date, counter: str) -> None:
         days = self._days
-        unit.update(days(f"DAY#{day.isoformat()}", "STATS"), [getattr(days, counter).add(1)])
+        writes(unit).update(days(f"DAY#{day.isoformat()}", "STATS"), [getattr(days, counter).add(1)])
 
     def paid(self, unit: UnitOfWork, day: date, currency: str, amount: int) -> None:
         days = self._days
-        unit.update(days(f"DAY#{day.isoformat()}", "STATS"), [days.payments.add(1)])
-        unit.update(days(f"DAY#{day.isoformat()}", f"PAID#{currency}"), [days.amount.add(amount)])
+        writes(unit).update(days(f"DAY#{day.isoformat()}", "STATS"), [days.payments.add(1)])
+        writes(unit).update(days(f"DAY#{day.isoformat()}", f"PAID#{currency}"), [days.amount.add(amount)])
 
     def stats(self, day: date) -> DayStats:
         stats = DayStats()
@@ -75,10 +76,10 @@ class DigestStore:
         return stats
 
     def overdue(self, unit: UnitOfWork, task_id: str, title: str) -> None:
-        unit.put(self._overdue("OVERDUE", task_id, title=title))
+        writes(unit).put(self._overdue("OVERDUE", task_id, title=title))
 
     def resolved(self, unit: UnitOfWork, task_id: str) -> None:
-        unit.delete(self._overdue("OVERDUE", task_id))
+        writes(unit).delete(self._overdue("OVERDUE", task_id))
 
     def overdue_now(self) -> tuple[list[str], bool]:
         """The first overdue tasks' titles, and whether there are more."""
@@ -88,7 +89,7 @@ class DigestStore:
 
     def mark_sent(self, unit: UnitOfWork, day: date, at: str) -> None:
         sent = self._sent
-        unit.put(
+        writes(unit).put(
             sent(f"DIGEST#{day.isoformat()}", "SENT", at=at),
             condition=sent.pk.does_not_exist(),
             tag="digest-sent",

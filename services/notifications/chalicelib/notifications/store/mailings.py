@@ -37,8 +37,9 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import Gsi1, Store, TableModel, writes
 
 DUE = "MAILINGDUE"
 COUNTERS = (
@@ -138,7 +139,7 @@ class AudienceStore:
         worked out from it: two changes at once must not both)."""
         model = self._profiles
         condition = model.pk.does_not_exist() if read_version == 0 else model.version == read_version
-        unit.put(
+        writes(unit).put(
             model(
                 f"SEGMENT#{client_id}", "SEGMENT", body=profile.model_dump_json(), version=read_version + 1
             ),
@@ -147,17 +148,17 @@ class AudienceStore:
         )
 
     def forget_profile(self, unit: UnitOfWork, client_id: str) -> None:
-        unit.delete(self._profiles(f"SEGMENT#{client_id}", "SEGMENT"))
+        writes(unit).delete(self._profiles(f"SEGMENT#{client_id}", "SEGMENT"))
 
     def join(self, unit: UnitOfWork, partition: str, client_id: str, segment: Segment) -> None:
-        unit.put(self._members(f"AUDIENCE#{partition}", client_id, segment=segment.model_dump_json()))
+        writes(unit).put(self._members(f"AUDIENCE#{partition}", client_id, segment=segment.model_dump_json()))
 
     def count(self, unit: UnitOfWork, partition: str, by: int) -> None:
         sizes = self._sizes
-        unit.update(sizes("AUDIENCESIZE", partition), [sizes.size.add(by)])
+        writes(unit).update(sizes("AUDIENCESIZE", partition), [sizes.size.add(by)])
 
     def leave(self, unit: UnitOfWork, partition: str, client_id: str) -> None:
-        unit.delete(self._members(f"AUDIENCE#{partition}", client_id))
+        writes(unit).delete(self._members(f"AUDIENCE#{partition}", client_id))
 
     def size(self, partition: str) -> int:
         try:
@@ -204,8 +205,10 @@ class MailingStore:
             gsi1pk=DUE,
             gsi1sk=_due(mailing.start_at, mailing.id),
         )
-        unit.put(item, condition=self._items.pk.does_not_exist())
-        unit.put(self._list("MAILINGS", f"{to_iso(mailing.created_at)}#{mailing.id}", mailing_id=mailing.id))
+        writes(unit).put(item, condition=self._items.pk.does_not_exist())
+        writes(unit).put(
+            self._list("MAILINGS", f"{to_iso(mailing.created_at)}#{mailing.id}", mailing_id=mailing.id)
+        )
 
     def get(self, mailing_id: str) -> Mailing | None:
         try:
@@ -239,7 +242,7 @@ class MailingStore:
     ) -> None:
         """The recipient's marker: refused (the whole unit) when they were handled already."""
         recipients = self._recipients
-        unit.put(
+        writes(unit).put(
             recipients(f"MAILED#{mailing_id}", client_id, outcome=outcome, message_id=message_id),
             condition=recipients.pk.does_not_exist(),
             tag="mailed",
@@ -253,7 +256,7 @@ class MailingStore:
         model = self._items
         actions = [getattr(model, counter).add(by) for counter, by in counts.items() if by]
         if actions:
-            unit.update(model(*_key(mailing_id)), actions)
+            writes(unit).update(model(*_key(mailing_id)), actions)
 
     def start(self, mailing: Mailing) -> bool:
         """scheduled -> sending; False when it is not scheduled any more."""
@@ -285,7 +288,7 @@ class MailingStore:
 
     def cancel(self, unit: UnitOfWork, mailing: Mailing) -> None:
         model = self._items
-        unit.update(
+        writes(unit).update(
             model(*_key(mailing.id)),
             [model.status.set("cancelled"), model.gsi1pk.remove(), model.gsi1sk.remove()],
             condition=model.status.is_in("scheduled", "sending", "finished"),

@@ -40,8 +40,9 @@ from pynamodb.expressions.update import Action
 
 from lanka_platform.clock import to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import ConditionFailed, Gsi1, Store, TableModel, UnitOfWork
+from lanka_platform.storage import ConditionFailed, Gsi1, Store, TableModel, writes
 
 DUE = "MSGDUE"
 BULK_DUE = "MSGBULKDUE"
@@ -105,9 +106,9 @@ class MessageStore:
         return item
 
     def add(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
-        unit.put(self._item(message), condition=self._items.pk.does_not_exist(), tag="message-exists")
+        writes(unit).put(self._item(message), condition=self._items.pk.does_not_exist(), tag="message-exists")
         if message.client_id:
-            unit.put(
+            writes(unit).put(
                 self._pointers(
                     pk=f"MESSAGES#{message.client_id}",
                     sk=f"{to_iso(message.requested_at)}#{message.id}",
@@ -125,7 +126,7 @@ class MessageStore:
     def cancel(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
         cancelled = message.model_copy(update={"status": "cancelled"})
         model = self._items
-        unit.update(
+        writes(unit).update(
             model(*_key(message.id)),
             [
                 model.body.set(cancelled.model_dump_json()),
@@ -186,7 +187,7 @@ class MessageStore:
             actions += [model.gsi1pk.remove(), model.gsi1sk.remove()]
         if also is not None:
             unit = self._store.unit_of_work()
-            unit.update(
+            writes(unit).update(
                 model(*_key(message.id)), actions, condition=model.attempts == message.attempts, tag="settle"
             )
             also(unit)
@@ -220,7 +221,7 @@ class MessageStore:
 
     def redrive(self, unit: UnitOfWork, message: OutgoingMessage) -> None:
         model = self._items
-        unit.update(
+        writes(unit).update(
             model(*_key(message.id)),
             [
                 model.body.set(message.model_dump_json()),
@@ -236,7 +237,7 @@ class MessageStore:
     # ------------------------------------------------------------------ provider reports
 
     def remember_provider_id(self, unit: UnitOfWork, provider_id: str, message_id: str) -> None:
-        unit.put(
+        writes(unit).put(
             self._store.model(ProviderIdItem)(f"PROVIDER#{provider_id}", "PROVIDER", message_id=message_id)
         )
 
@@ -250,14 +251,14 @@ class MessageStore:
     def report(self, unit: UnitOfWork, before: OutgoingMessage, after: OutgoingMessage) -> None:
         """The provider's report on a sent message, if its status is still the one read."""
         model = self._items
-        unit.update(
+        writes(unit).update(
             model(*_key(after.id)),
             [model.body.set(after.model_dump_json()), model.status.set(after.status)],
             condition=model.status == before.status,
         )
 
     def suppress(self, unit: UnitOfWork, address: str, reason: str, at: datetime) -> None:
-        unit.put(
+        writes(unit).put(
             self._store.model(SuppressedItem)(
                 f"SUPPRESSED#{address.casefold()}", "SUPPRESSED", reason=reason, at=to_iso(at)
             )
@@ -325,4 +326,4 @@ class MessageStore:
                     model.gsi1pk.remove(),
                     model.gsi1sk.remove(),
                 ]
-            unit.update(model(*_key(message.id)), actions)
+            writes(unit).update(model(*_key(message.id)), actions)

@@ -24,8 +24,9 @@ from pynamodb.exceptions import DoesNotExist
 
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.pagination import decode_cursor, encode_cursor
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class AlertItem(TableModel):
@@ -63,7 +64,7 @@ class AlertStore:
 
     def add(self, unit: UnitOfWork, alert: StaffAlert) -> None:
         at = to_iso(alert.created_at)
-        unit.put(
+        writes(unit).put(
             self._items(
                 pk=f"ALERTS#{alert.audience}",
                 sk=f"{at}#{alert.id}",
@@ -74,7 +75,7 @@ class AlertStore:
             )
         )
         counts = self._counts
-        unit.update(counts(f"FEED#{alert.audience}", "UNREAD"), [counts.unread.add(1)])
+        writes(unit).update(counts(f"FEED#{alert.audience}", "UNREAD"), [counts.unread.add(1)])
 
     def _count(self, audience: str) -> FeedCountItem | None:
         try:
@@ -121,17 +122,17 @@ class AlertStore:
         if item.read_at or (count is not None and count.read_up_to and item.created_at <= count.read_up_to):
             return
         items, counts = self._items, self._counts
-        unit.update(
+        writes(unit).update(
             items(f"ALERTS#{audience}", key),
             [items.read_at.set(now)],
             condition=items.read_at.does_not_exist(),
             on_conflict=lambda: Problem.conflict("The alert was marked read meanwhile."),
         )
-        unit.update(counts(f"FEED#{audience}", "UNREAD"), [counts.unread.add(-1)])
+        writes(unit).update(counts(f"FEED#{audience}", "UNREAD"), [counts.unread.add(-1)])
 
     def mark_all_read(self, unit: UnitOfWork, audience: str, now: str) -> None:
         counts = self._counts
-        unit.put(counts(f"FEED#{audience}", "UNREAD", unread=0, read_up_to=now))
+        writes(unit).put(counts(f"FEED#{audience}", "UNREAD", unread=0, read_up_to=now))
 
 
 class SubscriptionStore:
@@ -162,7 +163,7 @@ class SubscriptionStore:
         except DoesNotExist:
             before = []
         body = subscription.model_dump_json()
-        unit.put(
+        writes(unit).put(
             self._subscriptions(
                 f"SUBSCRIPTION#{user_id}",
                 "SUBSCRIPTION",
@@ -173,9 +174,9 @@ class SubscriptionStore:
         )
         wanted = audiences if subscription.kinds else []
         for audience in set(before) - set(wanted):
-            unit.delete(self._subscribers(f"SUBSCRIBERS#{audience}", user_id))
+            writes(unit).delete(self._subscribers(f"SUBSCRIBERS#{audience}", user_id))
         for audience in wanted:
-            unit.put(self._subscribers(f"SUBSCRIBERS#{audience}", user_id, body=body, email=email))
+            writes(unit).put(self._subscribers(f"SUBSCRIBERS#{audience}", user_id, body=body, email=email))
 
     def of_audience(self, audience: str) -> list[tuple[str, str | None, Subscription]]:
         """(user id, e-mail, subscription) of everyone who hears `audience`."""

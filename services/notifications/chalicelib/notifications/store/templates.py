@@ -13,7 +13,8 @@ from chalicelib.notifications.domain.templates import Template
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from lanka_platform.storage import Store, TableModel, UnitOfWork
+from lanka_platform.ports import UnitOfWork
+from lanka_platform.storage import Store, TableModel, writes
 
 
 class TemplateItem(TableModel):
@@ -28,7 +29,7 @@ class TemplateStore:
         self._items = store.model(TemplateItem)
 
     def save(self, unit: UnitOfWork, template: Template) -> None:
-        unit.put(self._items("TEMPLATES", template.id, body=template.model_dump_json()))
+        writes(unit).put(self._items("TEMPLATES", template.id, body=template.model_dump_json()))
 
     def get(self, template_id: str) -> Template | None:
         try:
@@ -41,4 +42,4 @@ class TemplateStore:
         return [Template.model_validate_json(item.body) for item in self._items.query("TEMPLATES")]
 
     def remove(self, unit: UnitOfWork, template_id: str) -> None:
-        unit.delete(self._items("TEMPLATES", template_id))
+        writes(unit).delete(self._items("TEMPLATES", template_id))
