@@ -9,10 +9,10 @@ one chunk whose writes are all idempotent.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.clients.domain import clients, timeline
+from chalicelib.clients.jobs import JOBS, job
 from chalicelib.clients.service import service
 from chalicelib.clients.store import ClientStore, FieldWork, TimelineStore
 
@@ -26,17 +26,6 @@ from lanka_platform.storage import IdempotencyRecord
 
 TIMELINE_CHUNK = 40  # a moved entry is a put and a delete: 80 writes in one transaction
 HAND_OVER_CHUNK = 10  # each client is its own transaction (its search entries change too)
-
-Job = Callable[[events.ClientsJobAdvanced, UnitOfWork], None]
-JOBS: dict[str, Job] = {}
-
-
-def job(name: str) -> Callable[[Job], Job]:
-    def register(function: Job) -> Job:
-        JOBS[name] = function
-        return function
-
-    return register
 
 
 def _continue(

@@ -37,7 +37,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from chalicelib.clients.api.events import job
 from chalicelib.clients.domain import clients, transfer
 from chalicelib.clients.domain.clients import audit_entry
 from chalicelib.clients.domain.model import NewClient
@@ -63,6 +62,7 @@ from chalicelib.clients.domain.transfer import (
     RowProblem,
 )
 from chalicelib.clients.domain.visibility import OFFICE_ROLES
+from chalicelib.clients.jobs import job
 from chalicelib.clients.service import service
 from chalicelib.clients.store import AuditLog, ClientStore
 from chalicelib.clients.store.transfer import (

@@ -7,13 +7,13 @@ for the client's manager (or the managers' queue), due `callback_minutes` after 
 
 from __future__ import annotations
 
-from chalicelib.deals.api.automation import _deal_for
 from chalicelib.deals.domain import calls as calling
 from chalicelib.deals.domain import deals as dealing
 from chalicelib.deals.domain.automation import stable_id
 from chalicelib.deals.domain.calls import Call, CallList, CallSettings, NewCall
 from chalicelib.deals.domain.deals import Deal
 from chalicelib.deals.domain.tasks import new_task, open_task
+from chalicelib.deals.runner import deal_for
 from chalicelib.deals.service import service
 from chalicelib.deals.store import ClientDirectory, DealStore, TaskStore, TimerStore
 from chalicelib.deals.store.calls import CallStore
@@ -99,7 +99,7 @@ def on_call_received(event: Envelope[notification_events.CallReceived], unit: Un
     calls = CallStore(store)
     if calls.exists(data.call_id):
         return
-    deal = _deal_for(None, data.client_id)
+    deal = deal_for(None, data.client_id)
     logged = Call(
         id=data.call_id,
         client_id=data.client_id,

@@ -3,7 +3,6 @@ keep the board's counters."""
 
 from __future__ import annotations
 
-from chalicelib.deals.api import automation
 from chalicelib.deals.domain import automation as rulebook
 from chalicelib.deals.domain import deals as dealing
 from chalicelib.deals.domain import pipelines as templates
@@ -18,6 +17,7 @@ from chalicelib.deals.domain.deals import (
     OwnerChange,
 )
 from chalicelib.deals.domain.pipelines import Pipeline, PipelineSpec
+from chalicelib.deals.runner import stage_entered
 from chalicelib.deals.service import service
 from chalicelib.deals.store import ClientDirectory, DealStore, PipelineStore, RuleStore
 from pydantic import ConfigDict, Field
@@ -336,7 +336,7 @@ def on_request(event: Envelope[client_events.ClientRequestReceived], unit: UnitO
     open deal (bookings look deals up by request id)."""
     data = event.data
     deals = DealStore(service.store)
-    active = deals.open_of_client(data.client_id, automation.NEWEST_DEALS)
+    active = deals.open_of_client(data.client_id, dealing.NEWEST_DEALS)
     if active is not None:
         deals.link_request(unit, data.request_id, active.id)
         return
@@ -368,7 +368,7 @@ def count_created(event: Envelope[events.DealCreated], unit: UnitOfWork) -> None
     if data.owner_id:
         deals.load(unit, data.pipeline_id, data.owner_id, 1)
     # A new deal enters the first stage: its SLA, and the rules of that stage.
-    automation.stage_entered(unit, event, data.stage, depth=0)
+    stage_entered(unit, event, data.stage, depth=0)
 
 
 @service.handles(events.DealStageChanged)
@@ -379,7 +379,7 @@ def count_moved(event: Envelope[events.DealStageChanged], unit: UnitOfWork) -> N
     deals.count(unit, data.pipeline_id, data.to_stage, 1, data.amount)
     if data.owner_id and data.outcome is not None:
         deals.load(unit, data.pipeline_id, data.owner_id, -1)
-    automation.stage_entered(unit, event, data.to_stage, depth=data.automation_depth)
+    stage_entered(unit, event, data.to_stage, depth=data.automation_depth)
 
 
 @service.handles(events.DealUpdated)

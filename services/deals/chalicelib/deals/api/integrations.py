@@ -23,8 +23,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.app import Rate
-from chalicelib.deals.api.payments import pay
+from chalicelib.deals.cashier import pay
 from chalicelib.deals.domain import integrations as integrating
+from chalicelib.deals.domain import payments as paying
 from chalicelib.deals.domain.deals import Deal
 from chalicelib.deals.domain.integrations import (
     MAX_WEBHOOKS,
@@ -278,16 +279,17 @@ def post_payment(call: Call, body: NewPayment) -> Payment:
         return first
     deal = integrating.check_payment(DealStore(call.store).get(body.deal_id), body, call.store.clock())
     payment = pay(
-        call.store,
-        deal.id,
-        None,
-        amount=body.amount,
-        currency=body.currency,
-        source="api",
-        reference=body.reference,
-        paid_at=body.paid_at,
-        by=None,
-        key_id=key.id,
+        paying.Received(
+            deal_id=deal.id,
+            document_id=None,
+            amount=body.amount,
+            currency=body.currency,
+            source="api",
+            reference=body.reference,
+            paid_at=body.paid_at,
+            by=None,
+            key_id=key.id,
+        )
     )
     _audit(call, key, "payments:write", payment.id)
     return payment

@@ -8,12 +8,11 @@ is a 4xx problem and writes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import parse_qs
 
+from chalicelib.deals.cashier import pay
 from chalicelib.deals.domain import deals as dealing
 from chalicelib.deals.domain import payments as paying
-from chalicelib.deals.domain.deals import Deal
 from chalicelib.deals.domain.documents import Document
 from chalicelib.deals.domain.payments import (
     DealPayments,
@@ -22,87 +21,28 @@ from chalicelib.deals.domain.payments import (
     Payment,
     PaymentSecret,
     PaymentSettings,
-    Source,
     WebhookPayment,
 )
 from chalicelib.deals.service import service
 from chalicelib.deals.store import DealStore
-from chalicelib.deals.store.documents import PAID_TAG, DocumentStore
-from chalicelib.deals.store.payments import DEAL_PAID_TAG, LedgerStore
+from chalicelib.deals.store.documents import DocumentStore
+from chalicelib.deals.store.payments import LedgerStore
 from pydantic import ValidationError
 
 from lanka_platform import observability, throttle
 from lanka_platform.api import Call
 from lanka_platform.auth import OFFICE
-from lanka_platform.ids import new_id
-from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import CONTENDED_ATTEMPTS, Store
+from lanka_platform.storage import Store
 
 WEBHOOK_PER_MINUTE = 120
-RETRIED = (PAID_TAG, DEAL_PAID_TAG)
 PUBLIC_PROBLEMS = (400, 401, 404, 409, 413, 422, 429)
 
 
 class Ignored(Schema):
     status: str = "ignored"
     reason: str
-
-
-def pay(
-    store: Store,
-    deal_id: str,
-    document_id: str | None,
-    *,
-    amount: int,
-    currency: str,
-    source: Source,
-    reference: str | None,
-    paid_at: datetime | None,
-    by: str | None,
-    key_id: str | None = None,
-) -> Payment:
-    """Record one payment, retried from fresh reads while another payment of the same
-    invoice or deal commits first."""
-
-    def build(unit: UnitOfWork) -> Payment:
-        deal = DealStore(store).get(deal_id)
-        if deal is None:
-            raise Problem.not_found("The deal")
-        invoice = _invoice(store, deal, document_id)
-        now = store.clock()
-        payment = Payment(
-            id=payment_id,
-            deal_id=deal.id,
-            client_id=deal.client_id,
-            document_id=invoice.id if invoice else None,
-            amount=amount,
-            currency=currency,
-            source=source,
-            reference=reference,
-            paid_at=paid_at or now,
-            received_at=now,
-            recorded_by=by,
-            key_id=key_id,
-            invoice_paid_in_full=False,
-        )
-        return paying.record(unit, LedgerStore(store), DocumentStore(store), deal, invoice, payment)
-
-    payment_id = new_id()
-    return service.commit(build, RETRIED, attempts=CONTENDED_ATTEMPTS, exhausted=Problem.busy)
-
-
-def _invoice(store: Store, deal: Deal, document_id: str | None) -> Document | None:
-    documents = DocumentStore(store)
-    if document_id is None:
-        return paying.unpaid_invoice(documents.of_deal(deal.id))
-    found = documents.get(document_id)
-    if found is None or found.deal_id != deal.id or found.kind != "invoice":
-        raise Problem.invalid(
-            [{"field": "document_id", "message": "No such invoice of this deal.", "in": "body"}]
-        )
-    return found
 
 
 @service.route(
@@ -120,15 +60,16 @@ def record_payment(call: Call, deal_id: str, body: ManualPayment) -> Payment:
     bank transaction) makes it safe to retry: the same reference again is a 409."""
     deal = dealing.visible(DealStore(call.store), deal_id, call.user)
     return pay(
-        call.store,
-        deal.id,
-        body.document_id,
-        amount=body.amount,
-        currency=body.currency,
-        source="manual",
-        reference=body.reference,
-        paid_at=body.paid_at,
-        by=call.user.user_id,
+        paying.Received(
+            deal_id=deal.id,
+            document_id=body.document_id,
+            amount=body.amount,
+            currency=body.currency,
+            source="manual",
+            reference=body.reference,
+            paid_at=body.paid_at,
+            by=call.user.user_id,
+        ),
     )
 
 
@@ -233,15 +174,16 @@ def payment_webhook(call: Call) -> Payment:
         raise Problem.from_validation_error(error) from error
     invoice = _invoice_named(call.store, posted.invoice)
     return pay(
-        call.store,
-        invoice.deal_id,
-        invoice.id,
-        amount=posted.amount,
-        currency=posted.currency,
-        source="webhook",
-        reference=posted.reference,
-        paid_at=posted.paid_at,
-        by=None,
+        paying.Received(
+            deal_id=invoice.deal_id,
+            document_id=invoice.id,
+            amount=posted.amount,
+            currency=posted.currency,
+            source="webhook",
+            reference=posted.reference,
+            paid_at=posted.paid_at,
+            by=None,
+        ),
     )
 
 
@@ -268,13 +210,14 @@ def liqpay_callback(call: Call) -> Payment | Ignored:
         return Ignored(reason=f"status {callback.status}")
     invoice = _invoice_named(call.store, callback.order_id)
     return pay(
-        call.store,
-        invoice.deal_id,
-        invoice.id,
-        amount=callback.minor,
-        currency=callback.currency,
-        source="liqpay",
-        reference=str(callback.payment_id),
-        paid_at=None,
-        by=None,
+        paying.Received(
+            deal_id=invoice.deal_id,
+            document_id=invoice.id,
+            amount=callback.minor,
+            currency=callback.currency,
+            source="liqpay",
+            reference=str(callback.payment_id),
+            paid_at=None,
+            by=None,
+        ),
     )

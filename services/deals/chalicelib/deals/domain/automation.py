@@ -40,10 +40,12 @@ from chalicelib.deals.domain.tasks import (
     new_task,
     open_task,
 )
+from chalicelib.deals.domain.timers import RULE_DELAY, Timer
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from ulid import ULID
 
 from lanka_platform.auth import HEAD, MANAGER
+from lanka_platform.clock import to_iso
 from lanka_platform.contracts import deals as events
 from lanka_platform.events import envelope
 from lanka_platform.lazy import lazy_attribute
@@ -471,6 +473,25 @@ class Occasion:
     facts: dict[str, Any] = field(default_factory=dict)  # the event's fields: `event.<name>`
     depth: int = 0
     rule_id: str | None = None  # a delayed rule's timer runs that rule only
+
+
+def stage_timers(
+    rules: RuleSetSpec, deal_id: str, stage: str, entered_at: datetime, depth: int
+) -> list[Timer]:
+    """What a deal entering `stage` sets off later: a timer per enabled "deal in this stage
+    for N hours" rule of the stage (none once rules have moved the deal `MAX_DEPTH` times)."""
+    if depth >= MAX_DEPTH:
+        return []
+    return [
+        Timer(
+            RULE_DELAY,
+            f"{deal_id}#{rule.id}",
+            entered_at + timedelta(hours=rule.trigger.hours),
+            {"stage": stage, "entered_at": to_iso(entered_at), "rule_id": rule.id, "depth": depth},
+        )
+        for rule in rules.rules
+        if rule.enabled and isinstance(rule.trigger, DealInStageFor) and rule.trigger.stage == stage
+    ]
 
 
 def triggered(trigger: Any, occasion: Occasion) -> bool:

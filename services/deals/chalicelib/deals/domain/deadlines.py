@@ -175,6 +175,15 @@ def watch_stage(
     )
 
 
+def stuck_entry_outdated(stuck: OverdueEntry, deal: Deal) -> bool:
+    """Whether a deal's entry on the overdue list is of a stay in a stage it has left."""
+    return (
+        stuck.stage != deal.stage
+        or stuck.entered_at is None
+        or to_iso(stuck.entered_at) != to_iso(deal.entered_stage_at)
+    )
+
+
 def still_in(deal: Deal | None, stage: str, entered_at: str) -> bool:
     """Whether the deal is still in `stage` since the time it entered it then."""
     return (

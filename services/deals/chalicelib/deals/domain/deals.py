@@ -151,6 +151,44 @@ class Deals(Protocol):
     def loads(self, pipeline_id: str, managers: list[str]) -> dict[str, int]: ...
 
 
+# How many of a client's newest deals are looked at for an open one.
+NEWEST_DEALS = 10
+
+
+class DealFinder(Protocol):
+    """Where a deal is found from what an event names."""
+
+    def get(self, deal_id: str) -> Deal | None: ...
+    def deal_of_request(self, request_id: str) -> str | None: ...
+    def open_of_client(self, client_id: str, limit: int) -> Deal | None: ...
+
+
+def deal_an_event_is_about(
+    deals: DealFinder,
+    survivor_of: Callable[[str], str],
+    deal_id: str | None,
+    client_id: str | None,
+    request_id: str | None = None,
+) -> Deal | None:
+    """The deal an event is about: the one it names, the one opened for its request, or the
+    client's (or, for a merged client, the survivor's) newest open one.
+
+    A booking made through the widget names its request; the deal for that request is
+    opened from the same `ClientRequestReceived` that lets booking announce it, so it may
+    not be there yet: then the event fails and is retried (the consumer reports it as a
+    batch failure and SQS hands it over again), instead of moving another deal."""
+    if deal_id:
+        return deals.get(deal_id)
+    if request_id:
+        opened = deals.deal_of_request(request_id)
+        if opened is None:
+            raise Problem(503, "Deal not opened yet", f"No deal for request {request_id} yet; retry.")
+        return deals.get(opened)
+    if not client_id:
+        return None
+    return deals.open_of_client(survivor_of(client_id), NEWEST_DEALS)
+
+
 def can_see(by: Principal, deal: Deal) -> bool:
     """Managers see their own deals and the unassigned ones; head and admin see all."""
     if by.is_supervisor:

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol
@@ -127,6 +128,74 @@ class Ledger(Protocol):
 
 class Invoices(Protocol):
     def add_paid(self, unit: UnitOfWork, document: Document, amount: int) -> None: ...
+    def get(self, document_id: str) -> Document | None: ...
+    def of_deal(self, deal_id: str) -> list[Document]: ...
+
+
+class DealBook(Protocol):
+    def get(self, deal_id: str) -> Deal | None: ...
+
+
+@dataclass(frozen=True)
+class Received:
+    """A payment as it arrives, before it is recorded against a deal and an invoice."""
+
+    deal_id: str
+    document_id: str | None
+    amount: int
+    currency: str
+    source: Source
+    reference: str | None
+    paid_at: datetime | None
+    by: str | None
+    key_id: str | None = None
+
+
+def receive(
+    unit: UnitOfWork,
+    deals: DealBook,
+    ledger: Ledger,
+    invoices: Invoices,
+    received: Received,
+    payment_id: str,
+    now: datetime,
+) -> Payment:
+    """Record a payment however it came (by hand, a webhook, LiqPay, the external API): on
+    the invoice it names, or the deal's newest unpaid one. Its sums are written on the
+    condition of what was read: the caller commits it again from fresh reads while another
+    payment of the same invoice or deal commits first (`WRITES_THAT_RACE`)."""
+    deal = deals.get(received.deal_id)
+    if deal is None:
+        raise Problem.not_found("The deal")
+    invoice = invoice_paid(invoices, deal, received.document_id)
+    payment = Payment(
+        id=payment_id,
+        deal_id=deal.id,
+        client_id=deal.client_id,
+        document_id=invoice.id if invoice else None,
+        amount=received.amount,
+        currency=received.currency,
+        source=received.source,
+        reference=received.reference,
+        paid_at=received.paid_at or now,
+        received_at=now,
+        recorded_by=received.by,
+        key_id=received.key_id,
+        invoice_paid_in_full=False,
+    )
+    return record(unit, ledger, invoices, deal, invoice, payment)
+
+
+def invoice_paid(invoices: Invoices, deal: Deal, document_id: str | None) -> Document | None:
+    """The invoice a payment pays: the one named (of this deal), else the newest unpaid."""
+    if document_id is None:
+        return unpaid_invoice(invoices.of_deal(deal.id))
+    found = invoices.get(document_id)
+    if found is None or found.deal_id != deal.id or found.kind != "invoice":
+        raise Problem.invalid(
+            [{"field": "document_id", "message": "No such invoice of this deal.", "in": "body"}]
+        )
+    return found
 
 
 def record(
