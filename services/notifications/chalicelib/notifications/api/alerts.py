@@ -4,9 +4,7 @@ e-mail or Telegram of the kinds a user subscribes to."""
 from __future__ import annotations
 
 from chalicelib.notifications.domain import alerts
-from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.alerts import AlertPage, MarkRead, StaffAlert, Subscription, UnreadCount
-from chalicelib.notifications.domain.messages import OutgoingMessage
 from chalicelib.notifications.service import service
 from chalicelib.notifications.store import AlertStore, MessageStore, SubscriptionStore
 from pydantic import ConfigDict, Field
@@ -33,31 +31,8 @@ class AlertQuery(Schema):
 
 
 def post_alert(unit: UnitOfWork, alert: StaffAlert) -> None:
-    """Put `alert` in its audience's feed and queue the copies its subscribers asked for."""
     store = service.store
-    AlertStore(store).add(unit, alert)
-    box = MessageStore(store)
-    for user_id, email, subscription in SubscriptionStore(store).of_audience(alert.audience):
-        if alert.kind not in subscription.kinds:
-            continue
-        to = {}
-        if subscription.email and email:
-            to["email"] = email
-        if subscription.telegram_chat_id:
-            to["telegram"] = subscription.telegram_chat_id
-        if to:
-            outbox.queue_message(
-                unit,
-                box,
-                OutgoingMessage(
-                    id=f"{alert.id}.{user_id}",
-                    to=to,
-                    template="staff_alert",
-                    variables={"text": alert.text},
-                    requested_at=alert.created_at,
-                    due_at=store.clock(),
-                ),
-            )
+    alerts.post(unit, alert, AlertStore(store), SubscriptionStore(store), MessageStore(store), store.clock())
 
 
 # ------------------------------------------------------------------------------ events

@@ -14,7 +14,6 @@ from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.inbound import (
     ConversationEntry,
     ConversationPage,
-    InboundMessage,
     InboxPage,
     OutChannel,
 )
@@ -33,48 +32,13 @@ from lanka_platform.contracts.clients import (
     ClientOwnerChanged,
     ClientRequestReceived,
 )
-from lanka_platform.events import Envelope, envelope
+from lanka_platform.events import Envelope
 from lanka_platform.ids import new_id
 from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
-from lanka_platform.storage import Store
 
 # ------------------------------------------------------------------------------ filing
-
-
-def current_client(conversations: ConversationStore, client_id: str) -> str:
-    """A merged client's messages go to the client it became part of."""
-    known = conversations.client(client_id)
-    return known.merged_into if known is not None and known.merged_into else client_id
-
-
-def file_message(
-    store: Store,
-    unit: UnitOfWork,
-    message: InboundMessage,
-    client_id: str,
-    name: str | None = None,
-    owner_id: str | None = None,
-) -> ConversationEntry:
-    """Put an inbound message in its client's conversation and inbox line, remember its
-    e-mail thread, and tell the other services (`MessageReceived` or `CallReceived`)."""
-    conversations = ConversationStore(store)
-    known = conversations.client(client_id)
-    if known is not None:
-        name = name or known.name
-        owner_id = known.owner_id if known.client_version else owner_id or known.owner_id
-    entry = inbound.entry_of(message, client_id)
-    conversations.add_entry(unit, entry)
-    summary = inbound.summarize(
-        conversations.summary(client_id), entry, name, owner_id, inbound.reply_route(message), message.mail_id
-    )
-    if summary is not None:
-        conversations.put_summary(unit, summary)
-    if message.mail_id:
-        conversations.remember_thread(unit, message.mail_id, client_id)
-    unit.emit(envelope(inbound.announcement(message, client_id)))
-    return entry
 
 
 @service.handles(ClientRequestReceived)
@@ -90,7 +54,7 @@ def on_client_request(event: Envelope[ClientRequestReceived], unit: UnitOfWork) 
     if known is None:
         conversations.put_client(unit, data.client_id, data.name, data.owner_id, 0)
     inbox.attach(unit, message, data.client_id)
-    file_message(service.store, unit, message, data.client_id, data.name, data.owner_id)
+    inbound.file_message(unit, conversations, message, data.client_id, data.name, data.owner_id)
 
 
 # ------------------------------------------------------------------------------ owners
@@ -186,7 +150,7 @@ def _visible(call: Call, client_id: str) -> str:
     """The client's id if the caller may see their conversation; someone else's client
     answers exactly like a missing one (404)."""
     conversations = ConversationStore(call.store)
-    client_id = current_client(conversations, client_id)
+    client_id = inbound.current_client(conversations, client_id)
     user = call.user
     if user.is_supervisor:
         return client_id

@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from chalice.app import Rate
-from chalicelib.notifications.api.alerts import post_alert
 from chalicelib.notifications.domain import alerts, digest
 from chalicelib.notifications.service import service
-from chalicelib.notifications.store import DigestStore
+from chalicelib.notifications.store import AlertStore, DigestStore, MessageStore, SubscriptionStore
 
 from lanka_platform import observability
 from lanka_platform.clock import to_iso
@@ -71,21 +70,21 @@ def send_digest() -> dict[str, int]:
         return {"sent": 0}
     titles, more = days.overdue_now()
     text = digest.text(day, days.stats(day - timedelta(days=1)), titles, more)
-    unit = store.unit_of_work()
-    days.mark_sent(unit, day, to_iso(now))
-    post_alert(
-        unit,
-        alerts.StaffAlert(
-            id=f"digest-{day.isoformat()}",
-            audience=alerts.for_role("head"),
-            kind="digest",
-            text=text,
-            created_at=now,
-            data={"day": day.isoformat()},
-        ),
+    alert = alerts.StaffAlert(
+        id=f"digest-{day.isoformat()}",
+        audience=alerts.for_role("head"),
+        kind="digest",
+        text=text,
+        created_at=now,
+        data={"day": day.isoformat()},
     )
+
+    def build(unit: UnitOfWork) -> None:
+        days.mark_sent(unit, day, to_iso(now))
+        alerts.post(unit, alert, AlertStore(store), SubscriptionStore(store), MessageStore(store), now)
+
     try:
-        unit.commit()
+        service.commit(build)
     except ConditionFailed:
         return {"sent": 0}  # another run sent it
     return {"sent": 1}

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
-from chalicelib.notifications.api.conversations import current_client, file_message
 from chalicelib.notifications.domain import inbound, webhooks
 from chalicelib.notifications.domain.inbound import Accepted, Attachment, CallDetails, CallState, Sender
 from chalicelib.notifications.service import service
@@ -386,7 +385,7 @@ def take_in_mail(store: Store, unit: UnitOfWork, key: str) -> Accepted:
     thread = conversations.thread_client(parsed.answers)
     if thread is None:
         return _keep(store, unit, message)
-    client_id = current_client(conversations, thread)
+    client_id = inbound.current_client(conversations, thread)
     inbox.add(unit, message.model_copy(update={"client_id": client_id}))
-    file_message(store, unit, message, client_id)
+    inbound.file_message(unit, conversations, message, client_id)
     return Accepted(id=message_id)

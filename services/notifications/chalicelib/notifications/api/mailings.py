@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from chalice.app import Rate
 from chalicelib.notifications.domain import mailings as mass
@@ -71,48 +70,11 @@ def resegment(
     after: ContactCard | None,
     change: Callable[[Profile], Profile] | None = None,
 ) -> None:
-    """Move the client's audience entries from what `before` (their card as it was) and
-    their profile put them in to what `after` and the `change`d profile put them in; a
-    withdrawn consent takes them out of all, and `after=None` (erased, merged) forgets the
-    profile too. Every change takes the profile's version as its lock (a conflict fails the
-    unit: the event is tried again, from fresh reads)."""
-    audience = AudienceStore(service.store)
-    profile, version = audience.profile(client_id)
-    changed = change(profile) if change is not None else profile
-    old, new = mass.partitions(before, profile), mass.partitions(after, changed)
-    for partition in old - new:
-        audience.leave(unit, partition, client_id)
-        audience.count(unit, partition, -1)
-    if after is None:
-        audience.forget_profile(unit, client_id)
-        return
-    for partition in new - old:
-        audience.count(unit, partition, 1)
-    segment = changed.segment(after)
-    unchanged = before is not None and profile.segment(before) == segment
-    for partition in new - old if unchanged else new:
-        audience.join(unit, partition, client_id, segment)
-    audience.save_profile(unit, client_id, changed, version)
+    mass.resegment(unit, AudienceStore(service.store), client_id, before, after, change)
 
 
 def contact_day(at: datetime) -> date:
-    """The company's calendar day of a contact (segments say 'no contact since <day>')."""
-    return at.astimezone(ZoneInfo(service.store.settings.timezone)).date()
-
-
-def note_contact(client_id: str, at: datetime) -> None:
-    """Outside an event's unit (a message just sent): the client's last contact, in a unit
-    of its own, read again when another change of the client came first."""
-    contacts = ContactStore(service.store)
-    for _ in range(3):
-        unit = service.store.unit_of_work()
-        card = contacts.own(client_id)
-        resegment(unit, client_id, card, card, lambda profile: profile.contacted(contact_day(at)))
-        try:
-            unit.commit()
-        except ConditionFailed:
-            continue
-        return
+    return mass.contact_day(at, service.store.settings.timezone)
 
 
 @service.handles(DealCreated)

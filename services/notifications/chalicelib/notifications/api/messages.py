@@ -3,12 +3,12 @@ the contact projection they are sent by; the admin's parked list and redrive."""
 
 from __future__ import annotations
 
-from chalicelib.notifications.api import mailings
+from chalicelib.notifications.domain import mailings as mass
 from chalicelib.notifications.domain import messages as outbox
 from chalicelib.notifications.domain.contacts import ContactCard
 from chalicelib.notifications.domain.messages import Attachment, MessagePage, OutgoingMessage
 from chalicelib.notifications.service import service
-from chalicelib.notifications.store import ContactStore, MailingStore, MessageStore
+from chalicelib.notifications.store import AudienceStore, ContactStore, MailingStore, MessageStore
 from pydantic import ConfigDict, Field
 
 from lanka_platform.api import Call
@@ -88,8 +88,9 @@ def on_contacts_changed(event: Envelope[ClientContactsChanged], unit: UnitOfWork
     before = contacts.own(data.client_id)
     if before is not None and before.marketing_consent and not card.marketing_consent:
         _count_unsubscribe(unit, data.client_id)
-    mailings.resegment(
+    mass.resegment(
         unit,
+        AudienceStore(service.store),
         data.client_id,
         before,
         card,
@@ -116,7 +117,9 @@ def on_client_merged(event: Envelope[ClientMerged], unit: UnitOfWork) -> None:
     """Messages still due to the merged client go to the survivor's contacts; the merged
     client leaves the mailing audience (the survivor's own card lists them)."""
     contacts = ContactStore(service.store)
-    mailings.resegment(unit, event.data.merged_id, contacts.own(event.data.merged_id), None)
+    mass.resegment(
+        unit, AudienceStore(service.store), event.data.merged_id, contacts.own(event.data.merged_id), None
+    )
     contacts.merged(unit, event.data.merged_id, event.data.survivor_id)
 
 
@@ -125,7 +128,9 @@ def on_client_erased(event: Envelope[ClientErased], unit: UnitOfWork) -> None:
     """The person's contacts and what was to be said to them are forgotten; nothing still
     queued is sent. That a message existed stays."""
     contacts = ContactStore(service.store)
-    mailings.resegment(unit, event.data.client_id, contacts.own(event.data.client_id), None)
+    mass.resegment(
+        unit, AudienceStore(service.store), event.data.client_id, contacts.own(event.data.client_id), None
+    )
     contacts.forget(unit, event.data.client_id)
     MessageStore(service.store).scrub_client(unit, event.data.client_id)
 

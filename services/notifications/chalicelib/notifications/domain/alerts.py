@@ -11,11 +11,13 @@ through the same delivery as clients' messages.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+from chalicelib.notifications.domain.messages import Messages, OutgoingMessage, queue_message
 from pydantic import ConfigDict, Field, model_validator
 
 from lanka_platform.clock import local
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.schema import Schema
 
 AlertKind = Literal[
@@ -157,3 +159,41 @@ def handover_needed(event_id: str, at: datetime, handover: Any, role: str) -> St
             "booking_ids": [b.booking_id for b in handover.bookings],
         },
     )
+
+
+class Feed(Protocol):
+    def add(self, unit: UnitOfWork, alert: StaffAlert) -> None: ...
+
+
+class Subscribers(Protocol):
+    def of_audience(self, audience: str) -> list[tuple[str, str | None, Subscription]]:
+        """(user id, e-mail, subscription) of each member of the audience who has one."""
+        ...
+
+
+def post(
+    unit: UnitOfWork, alert: StaffAlert, feed: Feed, subscribers: Subscribers, box: Messages, now: datetime
+) -> None:
+    """Put `alert` in its audience's feed and queue the copies its subscribers asked for."""
+    feed.add(unit, alert)
+    for user_id, email, subscription in subscribers.of_audience(alert.audience):
+        if alert.kind not in subscription.kinds:
+            continue
+        to = {}
+        if subscription.email and email:
+            to["email"] = email
+        if subscription.telegram_chat_id:
+            to["telegram"] = subscription.telegram_chat_id
+        if to:
+            queue_message(
+                unit,
+                box,
+                OutgoingMessage(
+                    id=f"{alert.id}.{user_id}",
+                    to=to,
+                    template="staff_alert",
+                    variables={"text": alert.text},
+                    requested_at=alert.created_at,
+                    due_at=now,
+                ),
+            )

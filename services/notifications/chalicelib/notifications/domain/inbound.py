@@ -11,12 +11,15 @@ Pure rules only: parsing of what the providers send, and the shapes kept and ann
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform.contracts.notifications import CallReceived, Channel, MessageReceived, RequestReceived
+from lanka_platform.events import envelope
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.schema import Schema
 
@@ -362,3 +365,55 @@ def summarize(
         reply_address=address or (previous.reply_address if previous else None),
         last_mail_id=mail_id or (previous.last_mail_id if previous else None),
     )
+
+
+@dataclass(frozen=True)
+class KnownClient:
+    """What notifications keeps of a client its conversations are with (from events)."""
+
+    client_id: str
+    name: str | None
+    owner_id: str | None
+    client_version: int
+    merged_into: str | None
+
+
+class Conversations(Protocol):
+    def client(self, client_id: str) -> KnownClient | None: ...
+    def add_entry(self, unit: UnitOfWork, entry: ConversationEntry) -> None: ...
+    def summary(self, client_id: str) -> ConversationSummary | None: ...
+    def put_summary(self, unit: UnitOfWork, summary: ConversationSummary) -> None: ...
+    def remember_thread(self, unit: UnitOfWork, mail_id: str, client_id: str) -> None: ...
+
+
+def current_client(conversations: Conversations, client_id: str) -> str:
+    """A merged client's messages go to the client it became part of."""
+    known = conversations.client(client_id)
+    return known.merged_into if known is not None and known.merged_into else client_id
+
+
+def file_message(
+    unit: UnitOfWork,
+    conversations: Conversations,
+    message: InboundMessage,
+    client_id: str,
+    name: str | None = None,
+    owner_id: str | None = None,
+) -> ConversationEntry:
+    """Put an inbound message in its client's conversation and inbox line, remember its
+    e-mail thread, and tell the other services (`MessageReceived` or `CallReceived`)."""
+    known = conversations.client(client_id)
+    if known is not None:
+        name = name or known.name
+        owner_id = known.owner_id if known.client_version else owner_id or known.owner_id
+    entry = entry_of(message, client_id)
+    conversations.add_entry(unit, entry)
+    summary = summarize(
+        conversations.summary(client_id), entry, name, owner_id, reply_route(message), message.mail_id
+    )
+    if summary is not None:
+        conversations.put_summary(unit, summary)
+    if message.mail_id:
+        conversations.remember_thread(unit, message.mail_id, client_id)
+    unit.emit(envelope(announcement(message, client_id)))
+    return entry

@@ -18,14 +18,17 @@ The messages themselves go out through the `deliveries` sweep like every other m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from chalicelib.notifications.domain.contacts import Channel, ContactCard, channel_order
 from chalicelib.notifications.domain.messages import OutgoingMessage
 from chalicelib.notifications.domain.templates import NAME
 from pydantic import ConfigDict, EmailStr, Field, model_validator
 
+from lanka_platform.clock import local
+from lanka_platform.ports import UnitOfWork
 from lanka_platform.schema import Schema
 
 PAGE = 100
@@ -225,6 +228,57 @@ def partitions(card: ContactCard | None, profile: Profile) -> set[str]:
         pipeline, _, stage = at.partition("/")
         listed |= {f"PIPELINE#{pipeline}", f"STAGE#{pipeline}/{stage}"}
     return listed
+
+
+# The tag of a profile's write: another change of the client was saved since it was read.
+PROFILE_CHANGED = "profile-changed"
+
+
+class AudienceEntries(Protocol):
+    """Who is in which partition of the mailing audience, and each client's profile."""
+
+    def profile(self, client_id: str) -> tuple[Profile, int]: ...
+    def save_profile(self, unit: UnitOfWork, client_id: str, profile: Profile, read_version: int) -> None: ...
+    def forget_profile(self, unit: UnitOfWork, client_id: str) -> None: ...
+    def join(self, unit: UnitOfWork, partition: str, client_id: str, segment: Segment) -> None: ...
+    def leave(self, unit: UnitOfWork, partition: str, client_id: str) -> None: ...
+    def count(self, unit: UnitOfWork, partition: str, by: int) -> None: ...
+
+
+def resegment(
+    unit: UnitOfWork,
+    audience: AudienceEntries,
+    client_id: str,
+    before: ContactCard | None,
+    after: ContactCard | None,
+    change: Callable[[Profile], Profile] | None = None,
+) -> None:
+    """Move the client's audience entries from what `before` (their card as it was) and
+    their profile put them in to what `after` and the `change`d profile put them in; a
+    withdrawn consent takes them out of all, and `after=None` (erased, merged) forgets the
+    profile too. Every change takes the profile's version as its lock (a conflict fails the
+    unit, tagged `PROFILE_CHANGED`: it is tried again, from fresh reads)."""
+    profile, version = audience.profile(client_id)
+    changed = change(profile) if change is not None else profile
+    old, new = partitions(before, profile), partitions(after, changed)
+    for partition in old - new:
+        audience.leave(unit, partition, client_id)
+        audience.count(unit, partition, -1)
+    if after is None:
+        audience.forget_profile(unit, client_id)
+        return
+    for partition in new - old:
+        audience.count(unit, partition, 1)
+    segment = changed.segment(after)
+    unchanged = before is not None and profile.segment(before) == segment
+    for partition in new - old if unchanged else new:
+        audience.join(unit, partition, client_id, segment)
+    audience.save_profile(unit, client_id, changed, version)
+
+
+def contact_day(at: datetime, zone: str) -> date:
+    """The company's calendar day of a contact (segments say 'no contact since <day>')."""
+    return local(at, zone).date()
 
 
 def candidate_partitions(audience: Audience) -> list[str]:

@@ -27,6 +27,7 @@ from chalicelib.notifications.domain.inbound import (
     ConversationEntry,
     ConversationSummary,
     InboundMessage,
+    KnownClient,
     Sender,
 )
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -281,8 +282,11 @@ class ConversationStore:
             ).model_dump_json()
             line.address = None
             line.save()
-        known = self.client(client_id)
-        if known is not None and known.name:
+        try:
+            known = self._clients.get(f"CLIENT#{client_id}", "OWNER")
+        except DoesNotExist:
+            return ids
+        if known.name:
             known.name = placeholder_name
             known.save()
         return ids
@@ -324,11 +328,18 @@ class ConversationStore:
 
     # ------------------------------------------------------------------ owners
 
-    def client(self, client_id: str) -> ClientItem | None:
+    def client(self, client_id: str) -> KnownClient | None:
         try:
-            return self._clients.get(f"CLIENT#{client_id}", "OWNER")
+            item = self._clients.get(f"CLIENT#{client_id}", "OWNER")
         except DoesNotExist:
             return None
+        return KnownClient(
+            client_id=client_id,
+            name=item.name,
+            owner_id=item.owner_id,
+            client_version=int(item.client_version or 0),
+            merged_into=item.merged_into,
+        )
 
     def put_client(
         self,

@@ -31,7 +31,14 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-from chalicelib.notifications.domain.mailings import Mailing, Outcome, Profile, Recipient, Segment
+from chalicelib.notifications.domain.mailings import (
+    PROFILE_CHANGED,
+    Mailing,
+    Outcome,
+    Profile,
+    Recipient,
+    Segment,
+)
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -144,7 +151,7 @@ class AudienceStore:
                 f"SEGMENT#{client_id}", "SEGMENT", body=profile.model_dump_json(), version=read_version + 1
             ),
             condition=condition,
-            tag="profile-changed",
+            tag=PROFILE_CHANGED,
         )
 
     def forget_profile(self, unit: UnitOfWork, client_id: str) -> None:
