@@ -8,7 +8,7 @@ SERVICES := clients deals booking notifications
 # Two workers, one per core; a group of browser tests stays on one worker (one stack there).
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
-.PHONY: run test lint types unit integration e2e infra-test bench synth clean install layer browser
+.PHONY: run test lint types unit integration e2e infra-test bench synth clean install layer browser routes
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ browser:
 
 infra-test: $(STAMP)
 	$(PYTEST) tests/infra
+
+# Each service's route table, from its route modules (after adding or changing a route).
+routes: $(STAMP)
+	$(BIN)/lanka routes
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.booking.api import calendar, catalog, directory, events, pricing, public
 from chalicelib.booking.service import service
 
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
-retention = pricing.retention_schedule
-
-ROUTE_MODULES = (catalog, directory, public, calendar, events, pricing)
+retention = service.schedules["retention"]

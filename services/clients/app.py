@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.clients.api import cards, events, signin, staff, transfer
 from chalicelib.clients.service import service
 
 app = service.app
 inbox = service.inbox
 outbox_sweep = service.outbox_sweep
-
-ROUTE_MODULES = (cards, staff, signin, events, transfer)

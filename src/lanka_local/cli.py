@@ -20,8 +20,19 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LANKA_DATA_DIR", "data")))
     up.add_argument("--emulator-port", type=int, default=int(os.environ.get("LANKA_EMULATOR_PORT", "4566")))
     up.add_argument("--verbose", action="store_true", help="service logs and metrics on stdout")
+    commands.add_parser("routes", help="write each service's route table from its route modules")
     arguments = parser.parse_args(argv)
+    if arguments.command == "routes":
+        return _routes()
     return _up(arguments)
+
+
+def _routes() -> int:
+    from lanka_local.routes import write_all
+
+    for path in write_all():
+        print(path)
+    return 0
 
 
 def _up(arguments: argparse.Namespace) -> int:

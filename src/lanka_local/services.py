@@ -55,4 +55,9 @@ def load(name: str, services_dir: Path = SERVICES_DIR) -> LoadedService:
 
 
 def load_all(services_dir: Path = SERVICES_DIR) -> dict[str, LoadedService]:
-    return {definition.name: load(definition.name, services_dir) for definition in resources.SERVICES}
+    """The four apps with every route module imported, as a warm Lambda has them (a cold
+    one imports a route module at its first request: see `lanka_platform.routing`)."""
+    loaded = {definition.name: load(definition.name, services_dir) for definition in resources.SERVICES}
+    for item in loaded.values():
+        item.service.load()
+    return loaded

@@ -1,8 +1,10 @@
-"""Routes declared with pydantic models: parsing, authorization, problems and OpenAPI.
+"""Answering a route's request: authorization, parsing into the route's pydantic models,
+the view, the commit, idempotent replays, problems, and the OpenAPI document.
 
-`Api.route` wraps Chalice's `app.route`. The view gets its input already parsed into the
-models it declared and returns a model; the same declarations generate the service's
-OpenAPI 3.1 document, so the spec can never disagree with the code.
+Routes are declared with `lanka_platform.routing` (light: it is what a cold start imports);
+this module is imported by a service's first request. The view gets its input already
+parsed into the models it declared and returns a model; the same declarations generate the
+service's OpenAPI 3.1 document, so the spec can never disagree with the code.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,45 +24,18 @@ from pynamodb.exceptions import DoesNotExist
 from lanka_platform import access, observability
 from lanka_platform.auth import Principal, principal_from_request_context
 from lanka_platform.problems import PROBLEM_CONTENT_TYPE, Problem
+from lanka_platform.routing import Api, CorsPolicy, RouteSpec
 from lanka_platform.storage import ATTEMPTS, IdempotencyRecord, Store, UnitOfWork, commit_retrying
 
 if TYPE_CHECKING:
     from lanka_platform.service import LankaService
 
+__all__ = ["Api", "Call", "CorsPolicy", "RouteSpec", "invoke", "json_response", "problem_response"]
+
 JSON = "application/json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,128}$")
 _PATH_PARAM = re.compile(r"{(\w+)}")
-# Every content type reaches the view, so that a wrong one is answered as a problem.
-_ANY_CONTENT = ["*/*"]
-# What a browser on another origin may send to a public route.
-_CORS_REQUEST_HEADERS = "Content-Type, Idempotency-Key, X-Correlation-Id"
-
-CorsPolicy = Callable[[Store, str], bool]
-"""Whether a public route answers a page on this `Origin` (e.g. the company's own site)."""
-
-
-@dataclass
-class RouteSpec:
-    path: str
-    method: str
-    view: Callable[..., Any]
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    response: type[BaseModel] | None
-    status: int
-    roles: frozenset[str] | None
-    public: bool
-    summary: str
-    tags: tuple[str, ...]
-    idempotent: bool
-    problems: tuple[int, ...]
-    answer_id: str = "id"
-    retried: frozenset[str] = frozenset()
-
-    @property
-    def operation_id(self) -> str:
-        return self.view.__name__
 
 
 @dataclass
@@ -92,205 +66,108 @@ class Call:
         return self._unit
 
 
-class Api:
-    def __init__(self, service: LankaService, cors: CorsPolicy | None = None) -> None:
-        self.service = service
-        self.specs: list[RouteSpec] = []
-        self.cors = cors
-        self._preflights: dict[str, set[str]] = {}
+def invoke(api: Api, spec: RouteSpec, path_params: dict[str, str]) -> Response:
+    """Answer one request of a route: authorize, parse, run the view, commit, answer."""
+    request = api.service.app.current_request
+    assert request is not None
+    try:
+        response = _respond(api, spec, request, path_params)
+    except Problem as problem:
+        response = problem_response(problem, request.path)
+    if spec.public and api.cors is not None:
+        response.headers["Vary"] = "Origin"
+        response.headers.update(api.cors_headers(request))
+    return response
 
-    def route(
-        self,
-        path: str,
-        method: str = "GET",
-        *,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None,
-        status: int = 200,
-        roles: Iterable[str] | None = None,
-        public: bool = False,
-        summary: str = "",
-        tags: Iterable[str] = (),
-        idempotent: bool = False,
-        answer_id: str = "id",
-        problems: Iterable[int] = (),
-        retried: Iterable[str] = (),
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """`retried`: tags of the view's conditional writes that fail when another request
-        changed what the view read meanwhile (a version), so that the view runs again from
-        fresh reads (at most `ATTEMPTS` times) rather than answering a conflict."""
 
-        def register(view: Callable[..., Any]) -> Callable[..., Any]:
-            spec = RouteSpec(
-                path=path,
-                method=method.upper(),
-                view=view,
-                body=body,
-                query=query,
-                response=response,
-                status=status,
-                roles=frozenset(roles) if roles is not None else None,
-                public=public,
-                summary=summary or (view.__doc__ or "").strip().split("\n")[0],
-                tags=tuple(tags) or (self.service.name,),
-                idempotent=idempotent,
-                answer_id=answer_id,
-                problems=tuple(problems),
-                retried=frozenset(retried),
-            )
-            self.specs.append(spec)
+def _respond(api: Api, spec: RouteSpec, request: Request, path_params: dict[str, str]) -> Response:
+    principal = None if spec.public else principal_from_request_context(request.context)
+    if principal is not None:
+        access.refuse_revoked(api.service.store, principal)
+        if spec.roles is not None:
+            principal.require(*spec.roles)
+    observability.set_actor(principal.user_id if principal else None)
+    kwargs: dict[str, Any] = {}
+    if spec.body is not None:
+        kwargs["body"] = _parse_body(api, spec.body, request)
+    if spec.query is not None:
+        kwargs["query"] = _parse(spec.query, dict(request.query_params or {}), "query")
 
-            def chalice_view(**path_params: str) -> Response:
-                return self._invoke(spec, path_params)
-
-            chalice_view.__name__ = view.__name__
-            self.service.app.route(
-                path,
-                methods=[spec.method],
-                authorizer=None if public else self.service.authorizer,
-                content_types=_ANY_CONTENT,
-                name=view.__name__,
-            )(chalice_view)
-            if public and self.cors is not None:
-                self._declare_preflight(path, spec.method, view.__name__)
-            return view
-
-        return register
-
-    # ------------------------------------------------------------------ CORS
-
-    def _declare_preflight(self, path: str, method: str, name: str) -> None:
-        """An OPTIONS route per public path, answered by the service itself: the allowed
-        origins are data (an admin setting), so API Gateway's static CORS cannot answer."""
-        methods = self._preflights.get(path)
-        if methods is not None:
-            methods.add(method)
-            return
-        methods = self._preflights[path] = {method}
-
-        def preflight(**path_params: str) -> Response:
-            request = self.service.app.current_request
-            assert request is not None
-            headers = self._cors_headers(request)
-            if "Access-Control-Allow-Origin" in headers:
-                headers["Access-Control-Allow-Methods"] = ", ".join(sorted(methods))
-                headers["Access-Control-Allow-Headers"] = _CORS_REQUEST_HEADERS
-                headers["Access-Control-Max-Age"] = "600"
-            return Response(body="", status_code=204, headers={"Vary": "Origin", **headers})
-
-        preflight.__name__ = f"{name}_preflight"
-        self.service.app.route(
-            path, methods=["OPTIONS"], authorizer=None, content_types=_ANY_CONTENT, name=preflight.__name__
-        )(preflight)
-
-    def _cors_headers(self, request: Request) -> dict[str, str]:
-        origin = request.headers.get("origin")
-        if not origin or self.cors is None or not self.cors(self.service.store, origin):
-            return {}
-        return {
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Expose-Headers": "Retry-After, Idempotent-Replayed",
-        }
-
-    def _invoke(self, spec: RouteSpec, path_params: dict[str, str]) -> Response:
-        request = self.service.app.current_request
-        assert request is not None
-        try:
-            response = self._respond(spec, request, path_params)
-        except Problem as problem:
-            response = problem_response(problem, request.path)
-        if spec.public and self.cors is not None:
-            response.headers["Vary"] = "Origin"
-            response.headers.update(self._cors_headers(request))
-        return response
-
-    def _respond(self, spec: RouteSpec, request: Request, path_params: dict[str, str]) -> Response:
-        principal = None if spec.public else principal_from_request_context(request.context)
-        if principal is not None:
-            access.refuse_revoked(self.service.store, principal)
-            if spec.roles is not None:
-                principal.require(*spec.roles)
-        observability.set_actor(principal.user_id if principal else None)
-        kwargs: dict[str, Any] = {}
-        if spec.body is not None:
-            kwargs["body"] = self._parse_body(spec.body, request)
-        if spec.query is not None:
-            kwargs["query"] = _parse(spec.query, dict(request.query_params or {}), "query")
-
-        def attempt(unit: UnitOfWork) -> Response | tuple[int, Any]:
-            call = Call(self.service, request, principal, path_params, unit)
-            claim = self._idempotency_claim(spec, call, request)
-            if isinstance(claim, Response):
-                return claim
-            result = spec.view(call, **path_params, **kwargs)
-            if isinstance(result, Response):
-                # A page or a file (a report as CSV): what the view wrote still commits.
-                return result
-            status, body = _dump(spec, result)
-            if claim is not None and not unit.is_empty:
-                unit.put(
-                    claim.record(self.service, status, body),
-                    condition=claim.condition(self.service),
-                    on_conflict=lambda: Problem.conflict(
-                        "Another request with this Idempotency-Key got there first; retry to get its answer."
-                    ),
-                )
-            return status, body
-
-        answer, unit = commit_retrying(
-            self.service.store.unit_of_work, attempt, spec.retried, attempts=ATTEMPTS if spec.retried else 1
-        )
-        self.service.relay(unit.events)
-        return answer if isinstance(answer, Response) else json_response(answer[1], answer[0])
-
-    def _parse_body(self, model: type[BaseModel], request: Request) -> BaseModel:
-        raw = _raw_body(request)
-        limit = self.service.settings.max_body_bytes
-        if len(raw) > limit:
-            raise Problem.too_large(limit)
-        content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
-        if content_type != JSON and not content_type.endswith("+json"):
-            raise Problem.unsupported_media_type()
-        try:
-            return model.model_validate_json(raw or b"null")
-        except ValidationError as error:
-            raise Problem.from_validation_error(error) from error
-
-    def _idempotency_claim(
-        self, spec: RouteSpec, call: Call, request: Request
-    ) -> IdempotencyClaim | Response | None:
-        key = request.headers.get(IDEMPOTENCY_HEADER.lower())
-        if not spec.idempotent or key is None:
-            return None
-        if not _IDEMPOTENCY_KEY.match(key):
-            raise Problem.bad_request(
-                "Idempotency-Key must be 8 to 128 letters, digits or -_:.", field=IDEMPOTENCY_HEADER
-            )
-        # A public route's keys are the visitors' own random ones (a widget's UUID).
-        owner = "public" if spec.public else call.user.user_id
-        claim = IdempotencyClaim(
-            pk=f"IDEMPOTENCY#{owner}#{key}",
-            answer_id=spec.answer_id,
-            request_hash=hashlib.sha256(
-                f"{spec.method} {request.path}\n".encode() + _raw_body(request)
-            ).hexdigest(),
-        )
-        model = self.service.store.model(IdempotencyRecord)
-        try:
-            previous = model.get(claim.pk, "IDEMPOTENCY")
-        except DoesNotExist:
+    def attempt(unit: UnitOfWork) -> Response | tuple[int, Any]:
+        call = Call(api.service, request, principal, path_params, unit)
+        claim = _idempotency_claim(api, spec, call, request)
+        if isinstance(claim, Response):
             return claim
-        if previous.request_hash != claim.request_hash:
-            raise Problem(
-                422,
-                "Idempotency key reused",
-                "This Idempotency-Key was already used with a different request.",
-                kind="idempotency-key-reused",
+        result = spec.view(call, **path_params, **kwargs)
+        if isinstance(result, Response):
+            # A page or a file (a report as CSV): what the view wrote still commits.
+            return result
+        status, body = _dump(spec, result)
+        if claim is not None and not unit.is_empty:
+            unit.put(
+                claim.record(api.service, status, body),
+                condition=claim.condition(api.service),
+                on_conflict=lambda: Problem.conflict(
+                    "Another request with this Idempotency-Key got there first; retry to get its answer."
+                ),
             )
-        replay = json_response(json.loads(previous.body), int(previous.status))
-        replay.headers["Idempotent-Replayed"] = "true"
-        return replay
+        return status, body
+
+    answer, unit = commit_retrying(
+        api.service.store.unit_of_work, attempt, spec.retried, attempts=ATTEMPTS if spec.retried else 1
+    )
+    api.service.relay(unit.events)
+    return answer if isinstance(answer, Response) else json_response(answer[1], answer[0])
+
+
+def _parse_body(api: Api, model: type[BaseModel], request: Request) -> BaseModel:
+    raw = _raw_body(request)
+    limit = api.service.settings.max_body_bytes
+    if len(raw) > limit:
+        raise Problem.too_large(limit)
+    content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
+    if content_type != JSON and not content_type.endswith("+json"):
+        raise Problem.unsupported_media_type()
+    try:
+        return model.model_validate_json(raw or b"null")
+    except ValidationError as error:
+        raise Problem.from_validation_error(error) from error
+
+
+def _idempotency_claim(
+    api: Api, spec: RouteSpec, call: Call, request: Request
+) -> IdempotencyClaim | Response | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER.lower())
+    if not spec.idempotent or key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise Problem.bad_request(
+            "Idempotency-Key must be 8 to 128 letters, digits or -_:.", field=IDEMPOTENCY_HEADER
+        )
+    # A public route's keys are the visitors' own random ones (a widget's UUID).
+    owner = "public" if spec.public else call.user.user_id
+    claim = IdempotencyClaim(
+        pk=f"IDEMPOTENCY#{owner}#{key}",
+        answer_id=spec.answer_id,
+        request_hash=hashlib.sha256(
+            f"{spec.method} {request.path}\n".encode() + _raw_body(request)
+        ).hexdigest(),
+    )
+    model = api.service.store.model(IdempotencyRecord)
+    try:
+        previous = model.get(claim.pk, "IDEMPOTENCY")
+    except DoesNotExist:
+        return claim
+    if previous.request_hash != claim.request_hash:
+        raise Problem(
+            422,
+            "Idempotency key reused",
+            "This Idempotency-Key was already used with a different request.",
+            kind="idempotency-key-reused",
+        )
+    replay = json_response(json.loads(previous.body), int(previous.status))
+    replay.headers["Idempotent-Replayed"] = "true"
+    return replay
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,19 @@
 """A Lanka service: a Chalice app with the platform's parts attached, the same in all four.
 
-Each `services/<name>/app.py` creates one `LankaService` and declares its routes and event
-handlers on it. The service brings `/health`, `/openapi.json`, the observability middleware,
-the inbox consumer (`on_sqs_message` on the service's queue) and the outbox sweep (a
-schedule), and it builds settings, the table binding and AWS clients lazily, on first use.
+Each service's `chalicelib/<name>/service.py` creates one `LankaService` with its route table
+and its route modules, and `app.py` hands Lambda its handlers. The service brings `/health`,
+`/openapi.json`, the observability middleware, the inbox consumer (`on_sqs_message` on the
+service's queue), the outbox sweep and the service's own schedules, and it builds settings,
+the table binding and AWS clients lazily, on first use.
+
+What a cold start imports is this module, `routing` and the route table: a route module is
+imported by the first request of one of its routes, every one of them by the first inbox
+batch or the OpenAPI document (`load`), and a schedule's module by its first run.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import threading
@@ -17,20 +23,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, ConvertToMiddleware, Rate, Request, Response
 
-from lanka_platform import observability, publisher, resources
-from lanka_platform.api import Api, Call, CorsPolicy, json_response, openapi_document, problem_response
-from lanka_platform.clock import Clock
-from lanka_platform.events import Contract
-from lanka_platform.problems import Problem
-from lanka_platform.storage import ATTEMPTS, Store, TableModel, UnitOfWork, commit_retrying
+from lanka_platform import resources
+from lanka_platform.routing import Api, CorsPolicy, RouteEntry
 
 if TYPE_CHECKING:
+    from lanka_platform import publisher
+    from lanka_platform.clock import Clock
     from lanka_platform.consumer import Consumer, Handler
+    from lanka_platform.events import Contract
+    from lanka_platform.ports import UnitOfWork
     from lanka_platform.settings import Settings
+    from lanka_platform.storage import Store
 
-C = TypeVar("C", bound=Contract)
+C = TypeVar("C", bound="Contract")
 T = TypeVar("T")
 STAFF_DEACTIVATED = "StaffDeactivated"
+# Chalice's schedules run every minute; a table entry: name, minutes, module, function.
+ScheduleEntry = tuple[str, int, str, str]
 
 # Chalice needs the pool ARN when routes are declared; the CDK app overrides it in the
 # template with the real pool's ARN, and the local gateway verifies tokens itself.
@@ -70,11 +79,33 @@ class _App(Chalice):
         self._in_hand.context = context
 
 
+class _Built:
+    """A middleware made on its first call (Powertools' is not needed to declare routes)."""
+
+    def __init__(self, build: Callable[[], Callable[[Any, Any], Any]]) -> None:
+        self._build = build
+        self._made: Callable[[Any, Any], Any] | None = None
+
+    def __call__(self, event: Any, get_response: Any) -> Any:
+        if self._made is None:
+            self._made = self._build()
+        return self._made(event, get_response)
+
+
 class LankaService:
     def __init__(
-        self, name: str, models: Iterable[type[TableModel]] = (), cors: CorsPolicy | None = None
+        self,
+        name: str,
+        *,
+        modules: Sequence[str] = (),
+        routes: Sequence[RouteEntry] = (),
+        schedules: Sequence[ScheduleEntry] = (),
+        cors: CorsPolicy | None = None,
     ) -> None:
-        """`cors`: which origins the service's public routes answer (the widgets' hosts)."""
+        """`modules`: the service's route and handler modules, in the order their handlers
+        of one event run; `routes` and `schedules`: its route table (`lanka routes` writes
+        it from the modules); `cors`: which origins the public routes answer (the widgets'
+        hosts)."""
         self.name = name
         self.definition = resources.service(name)
         self.app: Chalice = _App(app_name=f"{resources.PREFIX}-{name}")
@@ -82,12 +113,21 @@ class LankaService:
             "staff", provider_arns=[_POOL_ARN], header="Authorization"
         )
         self.api = Api(self, cors)
-        self._models = tuple(models)
+        self.modules = tuple(modules)
         self._handlers: dict[str, Handler] = {}
+        self._jobs: dict[str, Callable[[Any], Any]] = {}
+        self._job_modules: dict[str, str] = {}
+        self.schedules: dict[str, Any] = {}
         self._bus: publisher.EventBus | None = None
+        self._loaded = False
+        self._loading = threading.Lock()
         self._attach_observability()
         self._declare_platform_routes()
         self._declare_inbox()
+        for entry in routes:
+            self.api.declare(entry)
+        for schedule in schedules:
+            self._declare_schedule(*schedule)
         if STAFF_DEACTIVATED in self.definition.consumes:
             self._handlers[STAFF_DEACTIVATED] = self._end_access
 
@@ -102,24 +142,42 @@ class LankaService:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings, self._models)
+        from lanka_platform.storage import Store
+
+        return Store(self.settings, ())
 
     @property
     def bus(self) -> publisher.EventBus:
         if self._bus is None:
+            from lanka_platform import publisher
+
             self._bus = publisher.EventBridgeBus(self.settings)
         return self._bus
 
     def use(self, *, bus: publisher.EventBus | None = None, clock: Clock | None = None) -> None:
         """Rebuild the cached parts (new settings, table binding, clients), with the given
         bus or clock instead of the real ones: tests use it to change the world around."""
+        from lanka_platform.storage import Store
+
         self._bus = bus
         self.__dict__.pop("settings", None)
         self.__dict__.pop("store", None)
         if clock is not None:
-            self.__dict__["store"] = Store(self.settings, self._models, clock=clock)
+            self.__dict__["store"] = Store(self.settings, (), clock=clock)
+
+    def load(self) -> None:
+        """Import every route and handler module (in `modules` order): the inbox, the OpenAPI
+        document and the local stack need all of them."""
+        if self._loaded:
+            return
+        with self._loading:
+            for module in self.modules:
+                importlib.import_module(module)
+            self._loaded = True
 
     def relay(self, envelopes: Sequence[Any]) -> None:
+        from lanka_platform import publisher
+
         publisher.relay(self.bus, envelopes, self.name)
 
     def commit(
@@ -127,15 +185,17 @@ class LankaService:
         build: Callable[[UnitOfWork], T],
         retried: Iterable[str] = (),
         *,
-        attempts: int = ATTEMPTS,
+        attempts: int | None = None,
         exhausted: Callable[[], Exception] | None = None,
     ) -> T:
         """Build a unit of work, commit it (again from fresh reads while a `retried` write
         finds its reads changed: `storage.commit_retrying`), then publish its events: what
         a route does for its view, for work done outside one (an event's side job, a
         webhook's payment)."""
+        from lanka_platform.storage import ATTEMPTS, commit_retrying
+
         result, unit = commit_retrying(
-            self.store.unit_of_work, build, retried, attempts=attempts, exhausted=exhausted
+            self.store.unit_of_work, build, retried, attempts=attempts or ATTEMPTS, exhausted=exhausted
         )
         self.relay(unit.events)
         return result
@@ -163,6 +223,37 @@ class LankaService:
 
         return register
 
+    def every_minute(self, name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+        """Register a job run every minute as the schedule `name` (Lambda finds it as
+        `app.<name>`: `service.schedules[name]`)."""
+
+        def register(job: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            self._jobs[name] = job
+            if name not in self.schedules:
+                self._declare_schedule(name, 1, job.__module__, job.__name__)
+            return job
+
+        return register
+
+    def _declare_schedule(self, name: str, minutes: int, module: str, function: str) -> None:
+        self._job_modules[name] = module
+
+        def run(event: Any) -> Any:
+            job = self._jobs.get(name)
+            if job is None:
+                importlib.import_module(module)
+                job = self._jobs[name]
+            return job(event)
+
+        run.__name__ = function
+        self.schedules[name] = self.app.schedule(Rate(minutes, unit=Rate.MINUTES), name=name)(run)
+
+    @property
+    def schedule_table(self) -> list[ScheduleEntry]:
+        """The service's own schedules as its route table lists them (all modules loaded)."""
+        self.load()
+        return sorted((name, 1, job.__module__, job.__name__) for name, job in self._jobs.items())
+
     def _chain(self, detail_type: str, handler: Callable[..., None]) -> None:
         earlier = self._handlers.get(detail_type)
         if earlier is None:
@@ -183,21 +274,26 @@ class LankaService:
 
     @property
     def handled_detail_types(self) -> frozenset[str]:
+        self.load()
         return frozenset(self._handlers)
 
     def consumer(self) -> Consumer:
         from lanka_platform.consumer import Consumer
 
+        self.load()
         return Consumer(self.name, lambda: self.store, self._handlers, lambda: self.bus)
 
     def _declare_platform_routes(self) -> None:
         @self.api.route("/health", public=True, tags=["platform"])
-        def health(call: Call) -> dict[str, str]:
+        def health(call: Any) -> dict[str, str]:
             """Liveness of the service."""
             return {"status": "ok", "service": self.name}
 
         @self.app.route("/openapi.json", methods=["GET"], content_types=["*/*"])
         def openapi() -> Response:
+            from lanka_platform.api import json_response, openapi_document
+
+            self.load()
             return json_response(openapi_document(self, self.api.specs))
 
     def _declare_inbox(self) -> None:
@@ -206,27 +302,46 @@ class LankaService:
             return self.consumer().handle_batch(event.to_dict())
 
         def outbox_sweep(event: Any) -> dict[str, int]:
+            from lanka_platform import publisher
+
             return {"republished": publisher.sweep(self.store, self.bus)}
 
         self.inbox = self.app.on_sqs_message(queue=self.definition.queue, batch_size=10, name="inbox")(inbox)
         self.outbox_sweep = self.app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_sweep")(outbox_sweep)
 
     def _attach_observability(self) -> None:
-        log = observability.logger(self.name)
-        self.app.register_middleware(ConvertToMiddleware(log.inject_lambda_context(clear_state=True)))
-        self.app.register_middleware(
-            ConvertToMiddleware(observability.metrics(self.name).log_metrics(raise_on_empty_metrics=False))
-        )
+        name = self.name
+
+        def lambda_context() -> Callable[[Any, Any], Any]:
+            from lanka_platform import observability
+
+            return ConvertToMiddleware(observability.logger(name).inject_lambda_context(clear_state=True))
+
+        def metrics() -> Callable[[Any, Any], Any]:
+            from lanka_platform import observability
+
+            return ConvertToMiddleware(observability.metrics(name).log_metrics(raise_on_empty_metrics=False))
+
+        def tracing() -> Callable[[Any, Any], Any]:
+            from lanka_platform import observability
+
+            return ConvertToMiddleware(observability.tracer(name).capture_lambda_handler)
+
+        self.app.register_middleware(_Built(lambda_context))
+        self.app.register_middleware(_Built(metrics))
         if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"):
-            self.app.register_middleware(
-                ConvertToMiddleware(observability.tracer(self.name).capture_lambda_handler)
-            )
+            self.app.register_middleware(_Built(tracing))
 
         @self.app.middleware("http")
         def correlate(request: Request, get_response: Callable[[Request], Response]) -> Response:
+            from lanka_platform import observability
+            from lanka_platform.api import problem_response
+            from lanka_platform.problems import Problem
+
+            log = observability.logger(name)
             incoming = request.headers.get(observability.CORRELATION_HEADER.lower(), "")
             correlation = incoming if _CORRELATION.match(incoming) else None
-            with observability.correlated(self.name, correlation):
+            with observability.correlated(name, correlation):
                 log.append_keys(method=request.method, path=request.context.get("resourcePath"))
                 try:
                     response = get_response(request)
@@ -246,6 +361,9 @@ def _as_problem(response: Response, path: str) -> Response:
     body = response.body
     if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
         return response
+    from lanka_platform.api import problem_response
+    from lanka_platform.problems import Problem
+
     status = response.status_code
     title = "Internal error" if status >= 500 else str(body.get("Code"))
     detail = "Something went wrong on our side." if status >= 500 else str(body.get("Message", ""))

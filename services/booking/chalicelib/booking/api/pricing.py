@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from chalice.app import Rate
 from chalicelib.booking.domain import pricing, quotes
 from chalicelib.booking.domain.pricing import (
     Breakdown,
@@ -308,8 +307,8 @@ def retention(event: Any) -> dict[str, int]:
     return {"quotes_forgotten": forgotten}
 
 
-# Lambda finds it as `app.retention` (services/booking/app.py re-exports it).
-retention_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="retention")(retention)
+# Lambda finds it as `app.<its name>` (services/<service>/app.py re-exports it).
+service.every_minute("retention")(retention)
 
 
 @service.handles(ClientMerged)

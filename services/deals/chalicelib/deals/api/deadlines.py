@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import Rate
 from chalicelib.deals.domain import deadlines
 from chalicelib.deals.domain.deadlines import DEFAULT_GRACE_MINUTES, OverduePage
 from chalicelib.deals.domain.timers import (
@@ -156,5 +155,5 @@ def timers(event: Any) -> dict[str, int]:
     return sweep()
 
 
-# Lambda finds it as `app.timers` (services/deals/app.py re-exports it).
-timer_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="timers")(timers)
+# Lambda finds it as `app.<its name>` (services/<service>/app.py re-exports it).
+service.every_minute("timers")(timers)

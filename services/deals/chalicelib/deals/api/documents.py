@@ -458,10 +458,9 @@ def open_document_link() -> None:
     403 when the signature is wrong or the link has expired."""
 
 
-# A redirect is not a JSON answer, so this one public route is declared on Chalice itself,
-# and described to the OpenAPI document beside the others.
-service.app.route(PUBLIC_PATH, methods=["GET"], name="open_document_link")(_open_public_link)
-service.api.specs.append(
+# A redirect is not a JSON answer, so this one public route is answered by a plain Chalice
+# view, and described to the OpenAPI document beside the others.
+service.api.add(
     RouteSpec(
         path=PUBLIC_PATH,
         method="GET",
@@ -476,6 +475,7 @@ service.api.specs.append(
         tags=("documents",),
         idempotent=False,
         problems=(403, 404, 429),
+        raw=_open_public_link,
     )
 )
 

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalice.app import Rate
 from chalicelib.deals.cashier import pay
 from chalicelib.deals.domain import integrations as integrating
 from chalicelib.deals.domain import payments as paying
@@ -516,5 +515,5 @@ def webhooks(event: Any) -> dict[str, int]:
         return send_due()
 
 
-# Lambda finds it as `app.webhooks` (services/deals/app.py re-exports it).
-webhook_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="webhooks")(webhooks)
+# Lambda finds it as `app.<its name>` (services/<service>/app.py re-exports it).
+service.every_minute("webhooks")(webhooks)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalice.app import Rate
 from chalicelib.notifications.domain import alerts, digest
 from chalicelib.notifications.service import service
 from chalicelib.notifications.store import AlertStore, DigestStore, MessageStore, SubscriptionStore
@@ -95,6 +94,6 @@ def digest_job(event: Any) -> dict[str, int]:
         return send_digest()
 
 
-# Lambda finds it as `app.digest` (services/notifications/app.py re-exports it). It runs
+# Lambda finds it as `app.<its name>` (services/<service>/app.py re-exports it). It runs
 # every minute, like every schedule here, and acts once a day: 08:00 in Kyiv moves with DST.
-digest_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="digest")(digest_job)
+service.every_minute("digest")(digest_job)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from chalice.app import Rate
 from chalicelib.notifications.domain import mailings as mass
 from chalicelib.notifications.domain import templates
 from chalicelib.notifications.domain.contacts import DEFAULT_ORDER, ContactCard
@@ -329,5 +328,5 @@ def mailing_job(event: Any) -> dict[str, int]:
         return counts
 
 
-# Lambda finds it as `app.mailing_job` (services/notifications/app.py re-exports it).
-mailing_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="mailings")(mailing_job)
+# Lambda finds it as `app.<its name>` (services/<service>/app.py re-exports it).
+service.every_minute("mailings")(mailing_job)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Rate
 from chalicelib.notifications.channels import sender
 from chalicelib.notifications.domain import mailings as mass
 from chalicelib.notifications.domain.delivery import Courier
@@ -112,5 +111,5 @@ def deliveries(event: Any) -> dict[str, int]:
         return send_due()
 
 
-# Lambda finds it as `app.deliveries` (services/notifications/app.py re-exports it).
-delivery_schedule = service.app.schedule(Rate(1, unit=Rate.MINUTES), name="deliveries")(deliveries)
+# Lambda finds it as `app.<its name>` (services/<service>/app.py re-exports it).
+service.every_minute("deliveries")(deliveries)

@@ -1,0 +1,46 @@
+"""The notifications service's route table: written by `lanka routes` (make routes) from the
+route modules; tests/contracts/test_route_tables.py fails when it is stale. Each route is
+declared to Chalice from here and its module imported by its first request."""
+
+ROUTES: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("GET", "/alerts", "list_alerts", False, "chalicelib.notifications.api.alerts"),
+    ("POST", "/alerts/read", "mark_read", False, "chalicelib.notifications.api.alerts"),
+    ("GET", "/alerts/subscription", "get_subscription", False, "chalicelib.notifications.api.alerts"),
+    ("PUT", "/alerts/subscription", "save_subscription", False, "chalicelib.notifications.api.alerts"),
+    ("GET", "/alerts/unread", "unread", False, "chalicelib.notifications.api.alerts"),
+    ("GET", "/conversations", "list_conversations", False, "chalicelib.notifications.api.conversations"),
+    ("GET", "/conversations/{client_id}", "read_conversation", False, "chalicelib.notifications.api.conversations"),
+    ("POST", "/conversations/{client_id}/replies", "reply", False, "chalicelib.notifications.api.conversations"),
+    ("POST", "/mail/inbound", "receive_mail", False, "chalicelib.notifications.api.inbound"),
+    ("POST", "/public/requests", "submit_form", True, "chalicelib.notifications.api.inbound"),
+    ("POST", "/webhooks/binotel", "binotel_callback", True, "chalicelib.notifications.api.inbound"),
+    ("POST", "/webhooks/telegram", "telegram_update", True, "chalicelib.notifications.api.inbound"),
+    ("POST", "/webhooks/telephony", "telephony_event", True, "chalicelib.notifications.api.inbound"),
+    ("POST", "/webhooks/viber", "viber_callback", True, "chalicelib.notifications.api.inbound"),
+    ("GET", "/mailings", "list_mailings", False, "chalicelib.notifications.api.mailings"),
+    ("POST", "/mailings", "create_mailing", False, "chalicelib.notifications.api.mailings"),
+    ("POST", "/mailings/preview", "preview_audience", False, "chalicelib.notifications.api.mailings"),
+    ("GET", "/mailings/{mailing_id}", "get_mailing", False, "chalicelib.notifications.api.mailings"),
+    ("POST", "/mailings/{mailing_id}/cancel", "cancel_mailing", False, "chalicelib.notifications.api.mailings"),
+    ("GET", "/mailings/{mailing_id}/recipients", "list_recipients", False, "chalicelib.notifications.api.mailings"),
+    ("POST", "/mailings/{mailing_id}/test", "send_test", False, "chalicelib.notifications.api.mailings"),
+    ("GET", "/messages", "list_messages", False, "chalicelib.notifications.api.messages"),
+    ("GET", "/messages/parked", "list_parked", False, "chalicelib.notifications.api.messages"),
+    ("GET", "/messages/{message_id}", "get_message", False, "chalicelib.notifications.api.messages"),
+    ("POST", "/messages/{message_id}/redrive", "redrive", False, "chalicelib.notifications.api.messages"),
+    ("GET", "/settings/mailing-pace", "get_mailing_pace", False, "chalicelib.notifications.api.settings"),
+    ("PUT", "/settings/mailing-pace", "save_mailing_pace", False, "chalicelib.notifications.api.settings"),
+    ("GET", "/settings/quiet-hours", "get_quiet_hours", False, "chalicelib.notifications.api.settings"),
+    ("PUT", "/settings/quiet-hours", "save_quiet_hours", False, "chalicelib.notifications.api.settings"),
+    ("GET", "/templates", "list_templates", False, "chalicelib.notifications.api.templates"),
+    ("POST", "/templates", "add_template", False, "chalicelib.notifications.api.templates"),
+    ("POST", "/templates/preview", "preview", False, "chalicelib.notifications.api.templates"),
+    ("DELETE", "/templates/{template_id}", "reset_template", False, "chalicelib.notifications.api.templates"),
+    ("GET", "/templates/{template_id}", "get_template", False, "chalicelib.notifications.api.templates"),
+    ("PUT", "/templates/{template_id}", "edit_template", False, "chalicelib.notifications.api.templates"),
+)
+SCHEDULES: tuple[tuple[str, int, str, str], ...] = (
+    ("deliveries", 1, "chalicelib.notifications.api.sending", "deliveries"),
+    ("digest", 1, "chalicelib.notifications.api.digest", "digest_job"),
+    ("mailings", 1, "chalicelib.notifications.api.mailings", "mailing_job"),
+)
