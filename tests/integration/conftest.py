@@ -3,7 +3,9 @@ local gateway, real EventBridge -> SQS delivery, and staff users with real Cogni
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,12 @@ import boto3
 import pytest
 from moto_world import MotoWorld
 from werkzeug.test import Client
+
+# The services' packages, for tests that import their modules (the fakes, the contract tests).
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+for folder in sorted(SERVICES.iterdir()):
+    if (folder / "chalicelib").is_dir() and str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 
 @dataclass
