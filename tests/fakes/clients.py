@@ -137,9 +137,16 @@ class InMemoryClients:
         old_points, new_points = before.contact_points(), after.contact_points()
         if not contact_points:
             old_points = new_points = set()
+
         # DynamoDB reports a transaction's deletes before its puts: so are the checks here.
+        def changed() -> Exception:
+            return Problem.conflict(
+                "Someone changed this client meanwhile; reload it and apply your change again.",
+                client_id=before.id,
+            )
+
         for kind, value in sorted(old_points - new_points):
-            self._release(queued, before.id, kind, value)
+            self._release(queued, before.id, kind, value, changed)
         stored = _stored(after, before.version + 1)
 
         def current_version() -> bool:
@@ -185,13 +192,25 @@ class InMemoryClients:
             ),
         )
 
-    def _release(self, queued: MemoryUnitOfWork, client_id: str, kind: str, value: str) -> None:
+    def _release(
+        self,
+        queued: MemoryUnitOfWork,
+        client_id: str,
+        kind: str,
+        value: str,
+        changed: Callable[[], Exception],
+    ) -> None:
         point = (kind, value)
 
         def apply() -> None:
             del self.contacts[point]
 
-        queued.stage(apply, holds=lambda: self.contacts.get(point) == client_id)
+        queued.stage(
+            apply,
+            holds=lambda: self.contacts.get(point) == client_id,
+            tag=f"release:{kind}",
+            on_conflict=changed,
+        )
 
     def search_entries(self, client: Client) -> list[SearchEntry]:
         """The client's search index entries (none unless active)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.deals.domain.automation import RuleSet, RuleSetSpec
@@ -393,7 +393,7 @@ class InMemoryCalls:
 
 
 def _minute_text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def _timer_key(timer: Timer) -> str:

@@ -146,6 +146,19 @@ def test_an_edit_based_on_an_old_version_is_refused_and_changes_nothing(world):
     assert get(world, f"/clients/{client['id']}").get_json()["name"] == "Олена"
 
 
+def test_two_editors_dropping_the_same_phone_from_one_version_get_one_409_not_a_500(world):
+    # given a client with two phones, read by two editors at version 1
+    client = create(world, {"name": "Олена", "phones": ["050 123 45 67", "067 765 43 21"]})
+    first = patch(world, client["id"], {"version": 1, "phones": ["067 765 43 21"], "note": "перший"})
+    # when the second drops the same phone from the version both read
+    second = patch(world, client["id"], {"version": 1, "phones": ["067 765 43 21"], "note": "другий"})
+    # then the second is told to reload, and the first edit stands
+    assert first.status_code == 200
+    assert second.status_code == 409, second.get_json()
+    read = get(world, f"/clients/{client['id']}").get_json()
+    assert (read["note"], read["version"]) == ("перший", 2)
+
+
 def test_an_edit_that_takes_another_clients_phone_is_refused_and_changes_nothing(world):
     # given
     other = create(world, {"name": "Ірина", "phone": "0501234567"})

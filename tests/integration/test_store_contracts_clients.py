@@ -161,6 +161,23 @@ class ClientContract:
         assert (after.note, after.version) == ("Перший", 2)
         assert (conflict.value.status, conflict.value.extra["client_id"]) == (409, "c1")
 
+    def test_two_stale_replaces_dropping_the_same_point_give_the_second_a_409(self, clients):
+        # given a client with two phones, read by two editors at version 1
+        self.add(clients, _client("c1", phones=_phones(P1, P2)))
+        read = clients.store.get("c1")
+        dropped = read.model_copy(update={"phones": _client("x", phones=_phones(P2)).phones})
+        clients.commit(
+            lambda unit: clients.store.replace(unit, read, dropped.model_copy(update={"note": "1"}))
+        )
+        # when the second drops the same phone from the version both read
+        with pytest.raises(Problem) as conflict:
+            clients.commit(
+                lambda unit: clients.store.replace(unit, read, dropped.model_copy(update={"note": "2"}))
+            )
+        # then it is told to reload (not a failed condition nobody answers: a 500), and nothing changed
+        after = clients.store.get("c1")
+        assert (conflict.value.status, after.note, after.version) == (409, "1", 2)
+
     def test_a_replace_releases_the_points_dropped_and_claims_the_new(self, clients):
         # given
         self.add(clients, _client("c1", phones=_phones(P1, P2)))

@@ -1015,6 +1015,17 @@ class TimerContract:
         assert list(timers.store.due(at, at)) == [_timer("t1", at, payload={"stage": "new"})]
         assert list(timers.store.due(at - timedelta(minutes=1), at - timedelta(minutes=1))) == []
 
+    def test_a_range_from_a_moment_within_a_minute_reaches_the_next_hours_timers(self, timers):
+        # given a timer due at the top of the next hour
+        at = NOW + timedelta(hours=1)
+        timers.commit(lambda unit: timers.store.set(unit, _timer("t1", at), NOW))
+        # when the range starts part way through a minute (in another time zone, too)
+        from zoneinfo import ZoneInfo
+
+        first = (NOW + timedelta(minutes=5, seconds=30)).astimezone(ZoneInfo("Europe/Kyiv"))
+        # then the timer is in it
+        assert [timer.ref for timer in timers.store.due(first, at)] == ["t1"]
+
     def test_a_timer_due_now_or_earlier_is_set_into_the_next_minute(self, timers):
         # given
         now = NOW + timedelta(seconds=30)

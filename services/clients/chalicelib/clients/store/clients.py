@@ -136,19 +136,21 @@ class ClientStore:
         client since `before` was read (else 409), with the search entries (and, unless a
         merge moves them itself, the contact points) brought in line in the same
         transaction."""
-        writes(unit).put(
-            self._item(after, before.version),
-            tag="client",
-            on_conflict=lambda: Problem.conflict(
+
+        def changed() -> Exception:
+            return Problem.conflict(
                 "Someone changed this client meanwhile; reload it and apply your change again.",
                 client_id=before.id,
-            ),
-        )
+            )
+
+        writes(unit).put(self._item(after, before.version), tag="client", on_conflict=changed)
         old_points, new_points = before.contact_points(), after.contact_points()
         if not contact_points:
             old_points = new_points = set()
         for kind, value in sorted(old_points - new_points):
-            self._release(unit, before.id, kind, value)
+            # A point gone meanwhile was dropped by another edit of the same version: the
+            # client changed (DynamoDB reports the deletes of a transaction first).
+            self._release(unit, before.id, kind, value, changed)
         for kind, value in sorted(new_points - old_points):
             self._claim(unit, after.id, kind, value)
         self._reindex(unit, before, after)
@@ -174,9 +176,16 @@ class ClientStore:
             on_conflict=lambda: self._taken(kind, value),
         )
 
-    def _release(self, unit: UnitOfWork, client_id: str, kind: str, value: str) -> None:
+    def _release(
+        self, unit: UnitOfWork, client_id: str, kind: str, value: str, changed: Callable[[], Exception]
+    ) -> None:
         pk, sk = _contact_key(kind, value)
-        writes(unit).delete(self._contacts(pk=pk, sk=sk), condition=self._contacts.client_id == client_id)
+        writes(unit).delete(
+            self._contacts(pk=pk, sk=sk),
+            condition=self._contacts.client_id == client_id,
+            tag=f"release:{kind}",
+            on_conflict=changed,
+        )
 
     def _reindex(self, unit: UnitOfWork, before: Client | None, after: Client | None) -> None:
         old = {(e.pk, e.sk): e for e in self.search_entries(before)} if before else {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.deals.domain.deadlines import OverdueEntry
 from chalicelib.deals.domain.reports import NOBODY
@@ -65,11 +65,17 @@ OVERDUE = "OVERDUE"
 
 
 def _minute_text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    """The UTC minute of `moment` (whatever zone it is given in), as the keys hold it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def _hour(moment: datetime) -> datetime:
+    """The start of the UTC hour `moment` is in (its partition of timers)."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _key(timer: Timer) -> tuple[str, str]:
-    return f"TIMER#{timer.at.strftime('%Y-%m-%dT%H')}", f"{_minute_text(timer.at)}#{timer.kind}#{timer.ref}"
+    return f"TIMER#{_hour(timer.at):%Y-%m-%dT%H}", f"{_minute_text(timer.at)}#{timer.kind}#{timer.ref}"
 
 
 class TimerStore:
@@ -110,7 +116,7 @@ class TimerStore:
 
     def due(self, first: datetime, last: datetime) -> Iterator[Timer]:
         """Every timer due from minute `first` to minute `last` (both included), in order."""
-        hour = first.replace(minute=0)
+        hour = _hour(first)
         while hour <= last:
             low = max(first, hour)
             high = min(last, hour + timedelta(minutes=59))
