@@ -35,7 +35,7 @@ from chalicelib.clients.store.transfer import ROW_MARKER_TAG, ExportJob, ImportJ
 from lanka_platform.clock import from_iso, to_iso
 from lanka_platform.memory import MemoryUnitOfWork, page, staged
 from lanka_platform.pagination import decode_cursor, encode_cursor
-from lanka_platform.ports import UnitOfWork
+from lanka_platform.ports import StaffMember, UnitOfWork
 from lanka_platform.problems import Problem
 from lanka_platform.storage import OnConflict
 
@@ -814,3 +814,20 @@ def _etag(data: bytes) -> str:
 
 def _s3_error(code: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": f"{code} (in-memory S3)"}}, operation)
+
+
+@dataclass
+class InMemoryStaff:
+    """`store.staff.UserPool` (the `ports.StaffDirectory` on Cognito): members by username,
+    listed in the order they were added."""
+
+    members: dict[str, StaffMember] = field(default_factory=dict)
+
+    def add(self, member: StaffMember) -> None:
+        self.members[member.username] = member
+
+    def by_username(self, username: str) -> StaffMember | None:
+        return self.members.get(username)
+
+    def page(self, cursor: str | None, limit: int) -> tuple[list[StaffMember], str | None]:
+        return page(list(self.members.values()), cursor, limit, lambda member: member.username)

@@ -3,6 +3,7 @@ contract: every behaviour below runs on both."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from chalicelib.clients.domain.timeline import TimelineEntry
 from chalicelib.clients.store.transfer import ExportJob, ImportJob, ImportRowError
 from store_contract import NOW, Subject, on_memory, on_moto
 
+from lanka_platform.ports import StaffMember
 from lanka_platform.problems import Problem
 from lanka_platform.storage import ConditionFailed
 from tests.fakes import clients as fakes
@@ -1342,3 +1344,107 @@ class TestTransferFilesOnMoto(TransferFilesContract):
             return answer.content
 
         return Files(TransferFiles(world.services["clients"].store.settings), put, get)
+
+
+# ------------------------------------------------------------------------------ staff
+
+
+@dataclass
+class Staff:
+    """The staff directory under test, and how a member of staff joins it or leaves."""
+
+    directory: Any
+    join: Callable[[str, str, list[str]], None]
+    leave: Callable[[str], None]
+
+
+class StaffContract:
+    """`UserPool` (`ports.StaffDirectory`): who works here, by username or a page at a time,
+    with their roles and whether they still have access."""
+
+    @pytest.fixture
+    def staff(self, request: pytest.FixtureRequest) -> Staff:
+        raise NotImplementedError
+
+    def test_a_member_of_staff_is_found_by_username_with_name_and_roles(self, staff):
+        # given
+        staff.join("olena", "Олена Коваль", ["manager", "designer"])
+        # when
+        found = staff.directory.by_username("olena")
+        # then
+        assert (found.username, found.name, found.roles, found.active) == (
+            "olena",
+            "Олена Коваль",
+            frozenset({"manager", "designer"}),
+            True,
+        )
+        assert found.user_id
+        assert staff.directory.by_username("nobody") is None
+
+    def test_one_who_left_is_still_found_but_no_longer_active(self, staff):
+        # given
+        staff.join("petro", "Петро", ["manager"])
+        # when
+        staff.leave("petro")
+        # then
+        assert staff.directory.by_username("petro").active is False
+
+    def test_pages_of_staff_hold_each_member_once(self, staff):
+        # given
+        for name in ("anna", "borys", "vira", "hanna", "dmytro"):
+            staff.join(name, name.title(), ["manager"])
+        # when
+        seen = _collect(lambda cursor, limit: staff.directory.page(cursor, limit), 2, lambda m: m.username)
+        # then
+        assert sorted(seen) == ["anna", "borys", "dmytro", "hanna", "vira"]
+
+
+class TestStaffInMemory(StaffContract):
+    @pytest.fixture
+    def staff(self) -> Staff:
+        directory = fakes.InMemoryStaff()
+
+        def join(username: str, name: str, roles: list[str]) -> None:
+            directory.add(
+                StaffMember(
+                    f"sub-{username}", username, name, f"{username}@example.com", frozenset(roles), True
+                )
+            )
+
+        def leave(username: str) -> None:
+            member = directory.members[username]
+            directory.add(dataclasses.replace(member, active=False))
+
+        return Staff(directory, join, leave)
+
+
+class TestStaffOnMoto(StaffContract):
+    @pytest.fixture
+    def staff(self, world: Any) -> Staff:
+        from chalicelib.clients.store.staff import UserPool
+
+        from lanka_platform import access
+
+        store = world.services["clients"].store
+
+        def join(username: str, name: str, roles: list[str]) -> None:
+            world.cognito.admin_create_user(
+                UserPoolId=world.pool_id,
+                Username=username,
+                UserAttributes=[
+                    {"Name": "name", "Value": name},
+                    {"Name": "email", "Value": f"{username}@example.com"},
+                ],
+                MessageAction="SUPPRESS",
+            )
+            for role in roles:
+                world.cognito.admin_add_user_to_group(
+                    UserPoolId=world.pool_id, Username=username, GroupName=role
+                )
+
+        def leave(username: str) -> None:
+            unit = store.unit_of_work()
+            access.revoke(store, unit, world.user_id(username), NOW, None)
+            unit.commit()
+
+        return Staff(UserPool(store), join, leave)

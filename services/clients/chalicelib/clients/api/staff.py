@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
 from chalicelib.clients.domain.accounts import MAX_PASSWORD, MIN_PASSWORD, strong_password
 from chalicelib.clients.domain.clients import audit_entry
 from chalicelib.clients.domain.visibility import SUPERVISOR_ROLES
 from chalicelib.clients.service import service
 from chalicelib.clients.store import AuditLog
+from chalicelib.clients.store.staff import UserPool
 from pydantic import ConfigDict, Field, field_validator
 
 from lanka_platform import access, aws
@@ -108,38 +108,19 @@ class Deactivated(Schema):
 def list_staff(call: Call, query: StaffQuery) -> StaffPage:
     """A page of the members of staff from the user pool, with their roles and whether they
     still have access (the head and an admin: to hand work over and to read the reports)."""
-    settings = service.settings
-    cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
-    asked: dict[str, Any] = {"UserPoolId": settings.user_pool_id, "Limit": query.limit}
-    if query.cursor:
-        asked["PaginationToken"] = query.cursor
-    try:
-        found = cognito.list_users(**asked)
-    except ClientError as error:
-        # Cognito says InvalidParameterException of a token not its own (its emulator: InvalidToken).
-        if error.response.get("Error", {}).get("Code") not in ("InvalidParameterException", "InvalidToken"):
-            raise
-        raise Problem.invalid(
-            [{"field": "cursor", "message": "This cursor is not one of ours.", "in": "query"}]
-        ) from error
-    items = []
-    for user in found.get("Users", []):
-        attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
-        groups = cognito.admin_list_groups_for_user(
-            UserPoolId=settings.user_pool_id, Username=user["Username"]
+    members, cursor = UserPool(call.store).page(query.cursor, query.limit)
+    items = [
+        StaffUser(
+            user_id=member.user_id,
+            username=member.username,
+            name=member.name,
+            email=member.email,
+            roles=sorted(member.roles),
+            active=member.active,
         )
-        items.append(
-            StaffUser(
-                user_id=attributes["sub"],
-                username=user["Username"],
-                name=attributes.get("name"),
-                email=attributes.get("email"),
-                roles=sorted(group["GroupName"] for group in groups.get("Groups", [])),
-                active=bool(user.get("Enabled", True))
-                and not access.is_revoked(call.store, attributes["sub"]),
-            )
-        )
-    return StaffPage(items=items, next_cursor=found.get("PaginationToken"))
+        for member in members
+    ]
+    return StaffPage(items=items, next_cursor=cursor)
 
 
 @service.route(

@@ -65,6 +65,7 @@ from chalicelib.clients.domain.visibility import OFFICE_ROLES
 from chalicelib.clients.jobs import job
 from chalicelib.clients.service import service
 from chalicelib.clients.store import AuditLog, ClientStore
+from chalicelib.clients.store.staff import UserPool
 from chalicelib.clients.store.transfer import (
     ROWS_PER_PIECE,
     ExportJob,
@@ -78,7 +79,6 @@ from chalicelib.clients.store.transfer import (
 )
 from pydantic import ConfigDict, Field
 
-from lanka_platform import aws
 from lanka_platform.api import Call
 from lanka_platform.auth import Principal
 from lanka_platform.consumer import STALE
@@ -600,17 +600,11 @@ def _import_chunk(
 
 def _staff_ids(usernames: set[str]) -> dict[str, str | None]:
     """User ids of the members of staff named in an owner column (None: no active one)."""
-    settings = service.settings
-    cognito = aws.client("cognito-idp", settings.region, settings.aws_endpoint_url)
+    staff = UserPool(service.store)
     found: dict[str, str | None] = {}
     for username in sorted(usernames):
-        try:
-            user = cognito.admin_get_user(UserPoolId=settings.user_pool_id, Username=username)
-        except cognito.exceptions.UserNotFoundException:
-            found[username] = None
-            continue
-        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-        found[username] = attributes.get("sub") if user.get("Enabled", True) else None
+        member = staff.by_username(username)
+        found[username] = member.user_id if member is not None and member.active else None
     return found
 
 
