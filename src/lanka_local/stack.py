@@ -6,6 +6,7 @@ imported, exactly as the CDK app sets them on the Lambdas.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from lanka_local import demo, provision, services
 from lanka_local.emulator import Emulator
 from lanka_local.gateway import staff_gateway
 from lanka_local.router import EventRouter, Scheduler, jobs_of
-from lanka_platform import resources
+from lanka_platform import aws, resources
 
 REGION = "eu-central-1"
 # The notifications service's default sender (ChannelSettings.email_sender).
@@ -52,8 +53,14 @@ class LocalStack:
         host = "localhost" if self.config.host in ("127.0.0.1", "0.0.0.0") else self.config.host
         return f"http://{host}:{self.config.port}"
 
+    @functools.cached_property
+    def _boto(self) -> boto3.session.Session:
+        # On the process's one botocore session, as the services' own clients are (one boto3
+        # session over it: each would add boto3's handlers to it again).
+        return boto3.session.Session(botocore_session=aws.session())
+
     def client(self, name: str) -> Any:
-        return boto3.session.Session().client(
+        return self._boto.client(
             name,
             region_name=REGION,
             endpoint_url=self.emulator.endpoint_url,
