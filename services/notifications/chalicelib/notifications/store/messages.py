@@ -266,7 +266,9 @@ class MessageStore:
 
     def suppressed(self, addresses: list[str]) -> set[str]:
         """Which of these e-mail addresses are suppressed (casefolded)."""
-        keys = [(f"SUPPRESSED#{a.casefold()}", "SUPPRESSED") for a in dict.fromkeys(addresses) if a]
+        # Distinct once casefolded: DynamoDB refuses a BatchGetItem that names a key twice.
+        distinct = dict.fromkeys(address.casefold() for address in addresses if address)
+        keys = [(f"SUPPRESSED#{address}", "SUPPRESSED") for address in distinct]
         if not keys:
             return set()
         return {
