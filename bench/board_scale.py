@@ -43,7 +43,7 @@ def _seed(service: Any, table: str, count: int, owners: list[str]) -> None:
     from lanka_platform.settings import Settings
     from lanka_platform.storage import Store
 
-    store = Store(Settings(service="deals", table_name=table), service._models)
+    store = Store(Settings(service="deals", table_name=table), ())
     pipeline = Pipeline(id="furniture", **TEMPLATES["furniture"].model_dump())
     unit = store.unit_of_work()
     PipelineStore(store).save(unit, pipeline, expected=None)
@@ -99,7 +99,7 @@ def measure() -> dict[str, float]:
         for size, table in tables.items():
             create_table("deals", table)
             _seed(service, table, size, [head, "manager-2", "manager-3"])
-            stores[size] = Store(Settings(service="deals", table_name=table), service._models)
+            stores[size] = Store(Settings(service="deals", table_name=table), ())
         seeded = time.perf_counter() - started
         gc.collect()
         gc.freeze()

@@ -92,7 +92,7 @@ def _seed(service: Any, table: str, count: int, owners: list[str]) -> int:
     from lanka_platform.settings import Settings
     from lanka_platform.storage import Store
 
-    store = Store(Settings(service="clients", table_name=table), service._models)
+    store = Store(Settings(service="clients", table_name=table), ())
     clients = ClientStore(store)
     load = Loader(table)
     for client in _clients(count, owners):
@@ -123,7 +123,7 @@ def measure() -> dict[str, float]:
             started = time.perf_counter()
             _seed(service, table, size, owners)
             seeded[size] = time.perf_counter() - started
-            stores[size] = Store(Settings(service="clients", table_name=table), service._models)
+            stores[size] = Store(Settings(service="clients", table_name=table), ())
         gc.collect()
         gc.freeze()
         gc.enable()

@@ -105,12 +105,8 @@ def measure() -> dict[str, float]:
         create_table("clients", "lanka-clients-webapp")
         search_scale._seed(clients, "lanka-clients-webapp", CLIENTS, [head, "manager-2", "manager-3"])
         seeded = time.perf_counter() - started
-        deals.__dict__["store"] = Store(
-            Settings(service="deals", table_name="lanka-deals-webapp"), deals._models
-        )
-        clients.__dict__["store"] = Store(
-            Settings(service="clients", table_name="lanka-clients-webapp"), clients._models
-        )
+        deals.__dict__["store"] = Store(Settings(service="deals", table_name="lanka-deals-webapp"), ())
+        clients.__dict__["store"] = Store(Settings(service="clients", table_name="lanka-clients-webapp"), ())
         gc.collect()
         gc.freeze()
         gc.enable()
