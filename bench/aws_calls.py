@@ -48,13 +48,15 @@ class CallCounter:
 
 
 def _clients_of(service: Any) -> list[Any]:
+    """Every client the service's requests go through, each once (the table bindings share
+    the process's one DynamoDB client: a hook registered per binding would count N times)."""
     store = service.store
     found = [store.connection.client]
     for model in store._classes.values():
         found.append(model._get_connection().connection.client)
     settings = service.settings
     found.append(aws.client("events", settings.region, settings.aws_endpoint_url))
-    return found
+    return list({id(client): client for client in found}.values())
 
 
 def _token(cognito: Any, pool_id: str, client_id: str, username: str, role: str) -> tuple[str, str]:
